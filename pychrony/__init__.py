@@ -1,0 +1,61 @@
+"""pychrony: monitor the chrony NTP daemon from Python.
+
+Typed reports from chronyd over libchrony::
+
+    from pychrony import ChronyConnection
+
+    with ChronyConnection() as conn:
+        status = conn.get_tracking()
+        print(status.reference_id_name, status.offset, status.is_synchronized())
+
+See :class:`ChronyConnection` for addresses, timeouts and retries, and
+:mod:`pychrony.exceptions` for what can go wrong.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .connection import ChronyConnection
+from .exceptions import (
+    ChronyConnectionError,
+    ChronyDataError,
+    ChronyError,
+    ChronyLibraryError,
+    ChronyPermissionError,
+    ChronyTimeoutError,
+)
+from .models import (
+    LeapStatus,
+    RTCData,
+    Source,
+    SourceMode,
+    SourceState,
+    SourceStats,
+    TrackingStatus,
+    Transport,
+)
+
+try:
+    __version__ = version("pychrony")
+except PackageNotFoundError:  # running from a source tree without metadata
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "ChronyConnection",
+    "ChronyConnectionError",
+    "ChronyDataError",
+    "ChronyError",
+    "ChronyLibraryError",
+    "ChronyPermissionError",
+    "ChronyTimeoutError",
+    "LeapStatus",
+    "RTCData",
+    "Source",
+    "SourceMode",
+    "SourceState",
+    "SourceStats",
+    "TrackingStatus",
+    "Transport",
+    "__version__",
+]

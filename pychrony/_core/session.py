@@ -1,0 +1,389 @@
+"""One libchrony session: open, request, wait with a deadline, resend, decode.
+
+libchrony itself has no timeout and no retransmission: after a request it
+expects the caller to wait for the socket and call
+``chrony_process_response()``. A lost UDP reply would leave a naive caller
+blocked forever. :class:`Session` polls the socket against a deadline and
+resends with chronyc's semantics: wait ``timeout`` seconds, resend, double the
+wait, at most ``retries`` times. Every request libchrony sends carries a fresh
+sequence number and libchrony drops replies whose number does not match, so a
+late reply to an earlier attempt can never be taken for the current one.
+
+Each public call has one overall deadline (the whole retry budget), so a report
+of many records cannot take longer than one request could.
+"""
+
+from __future__ import annotations
+
+import errno
+import math
+import select
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from .. import _native
+from ..exceptions import (
+    ChronyConnectionError,
+    ChronyDataError,
+    ChronyPermissionError,
+    ChronyTimeoutError,
+)
+from .address import DEFAULT_CANDIDATES, Transport, transport_of, validate_address
+from .constants import ErrorCode, FieldType
+from .errors import PERMISSION_HINT, exception_for
+
+__all__ = ["RawField", "Session", "budget", "validate_timing"]
+
+# A chronyd with more records than this is not a chronyd; stop before looping
+# on a corrupt count.
+MAX_RECORDS = 1 << 16
+
+# libchrony returns strings from one static buffer shared by every session in
+# the process, and CFFI releases the GIL during calls: serialise the fetch+copy.
+_STRING_LOCK = threading.Lock()
+
+_RECONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ENOTCONN, errno.ENOENT, errno.EPIPE})
+
+
+class RawField(NamedTuple):
+    """One field of one record, as decoded from libchrony."""
+
+    name: str
+    type: int
+    content: int
+    value: Any
+
+
+def validate_timing(timeout: object, retries: object) -> tuple[float, int]:
+    """Check ``timeout`` and ``retries`` as chronyc would accept them.
+
+    Raises:
+        TypeError: wrong types.
+        ValueError: non-positive or non-finite timeout, negative retries.
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive, finite number of seconds, not {timeout!r}")
+    if isinstance(retries, bool) or not isinstance(retries, int):
+        raise TypeError(f"retries must be an int, not {type(retries).__name__}")
+    if not 0 <= retries <= 30:
+        raise ValueError(f"retries must be between 0 and 30, not {retries!r}")
+    return float(timeout), retries
+
+
+def budget(timeout: float, retries: int) -> float:
+    """The longest one call may take: ``timeout`` doubled on each of ``retries`` resends."""
+    return float(timeout * (2 ** (retries + 1) - 1))
+
+
+def _release(lib: Any, state: dict[str, Any]) -> None:
+    """Free a session's C resources once (also run by the GC finalizer)."""
+    session, fd = state.get("session"), state.get("fd")
+    state["session"] = state["fd"] = None
+    if session is not None:
+        lib.chrony_deinit_session(session)
+    if fd is not None:
+        lib.chrony_close_socket(fd)
+
+
+class Session:
+    """A libchrony session with deadlines, retries and error mapping.
+
+    Thread-safe: one request/response is in flight at a time, so replies can
+    never cross between threads sharing a session.
+
+    Args:
+        address: Unix socket path, ``IP`` / ``IP:port`` / ``[IPv6]:port``, or
+            None to try chronyd's defaults in chronyc's order.
+        timeout: seconds to wait for the first reply before resending.
+        retries: resends after the first request, each doubling the wait.
+    """
+
+    def __init__(self, address: str | None = None, timeout: float = 1.0, retries: int = 2) -> None:
+        self.requested_address = validate_address(address)
+        self.timeout, self.retries = validate_timing(timeout, retries)
+        self._lock = threading.RLock()
+        self._state: dict[str, Any] = {"session": None, "fd": None}
+        self._address: str | None = None
+        self._poller: Any = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+
+    # -- state ---------------------------------------------------------------
+
+    @property
+    def address(self) -> str | None:
+        """The address in use, or None while closed."""
+        return self._address
+
+    @property
+    def transport(self) -> Transport | None:
+        """The transport in use, or None while closed."""
+        return None if self._address is None else transport_of(self._address)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a socket and session are held."""
+        return self._state["session"] is not None
+
+    @property
+    def budget(self) -> float:
+        """Seconds one call may take at most."""
+        return budget(self.timeout, self.retries)
+
+    def describe(self) -> str:
+        """The address for messages: the one in use, else the one asked for."""
+        return self._address or self.requested_address or "chronyd (default addresses)"
+
+    # -- open / close --------------------------------------------------------
+
+    def open(self) -> None:
+        """Open the socket and the libchrony session (no-op when open).
+
+        Raises:
+            ChronyPermissionError: a Unix socket refused us.
+            ChronyConnectionError: nothing could be opened.
+            ChronyLibraryError: libchrony is missing or failed.
+        """
+        with self._lock:
+            if self.is_open:
+                return
+            ffi, lib = _native.load()
+            candidates = (
+                (self.requested_address,)
+                if self.requested_address is not None
+                else DEFAULT_CANDIDATES
+            )
+            failures: list[str] = []
+            denied: str | None = None
+            fd = -1
+            chosen = ""
+            for candidate in candidates:
+                fd = lib.chrony_open_socket(candidate.encode("utf-8", "surrogateescape"))
+                if fd >= 0:
+                    chosen = candidate
+                    break
+                err = ffi.errno
+                if err in (errno.EACCES, errno.EPERM) and denied is None:
+                    denied = candidate
+                failures.append(f"{candidate}: {_describe_open_errno(candidate, err)}")
+            if fd < 0:
+                if denied is not None:
+                    raise ChronyPermissionError(
+                        f"permission denied opening {denied}: {PERMISSION_HINT}"
+                    )
+                raise ChronyConnectionError("cannot connect to chronyd: " + "; ".join(failures))
+            holder = ffi.new("chrony_session **")
+            code = lib.chrony_init_session(holder, fd)
+            if code != ErrorCode.OK:
+                lib.chrony_close_socket(fd)
+                raise exception_for(code, f"starting a libchrony session on {chosen}")
+            self._state["session"], self._state["fd"] = holder[0], fd
+            self._address = chosen
+            self._poller = select.poll()
+            self._poller.register(fd, select.POLLIN)
+            # Free the C session and unlink libchrony's client socket file even
+            # when a caller forgets to close.
+            self._finalizer = weakref.finalize(self, _release, lib, self._state)
+
+    def close(self) -> None:
+        """Release the session and socket (idempotent)."""
+        with self._lock:
+            if self._finalizer is not None:
+                self._finalizer()
+                self._finalizer = None
+            self._poller = None
+            self._address = None
+
+    def _reopen(self) -> None:
+        self.close()
+        self.open()
+
+    # -- requests ------------------------------------------------------------
+
+    def record_count(self, report: str) -> int:
+        """Number of records chronyd holds for ``report``.
+
+        Raises:
+            ChronyError: the subclass for what went wrong (see :mod:`pychrony.exceptions`).
+        """
+        report_b = _report_bytes(report)
+        with self._lock:
+            deadline = time.monotonic() + self.budget
+            return self._count(report, report_b, deadline)
+
+    def record(self, report: str, index: int) -> tuple[RawField, ...]:
+        """Fetch record ``index`` of ``report`` and decode its fields."""
+        report_b = _report_bytes(report)
+        _check_index(index)
+        with self._lock:
+            deadline = time.monotonic() + self.budget
+            return self._record(report, report_b, index, deadline)
+
+    def records(self, report: str) -> list[tuple[RawField, ...]]:
+        """Fetch every record of ``report`` within one call's budget."""
+        report_b = _report_bytes(report)
+        with self._lock:
+            deadline = time.monotonic() + self.budget
+            count = self._count(report, report_b, deadline)
+            return [self._record(report, report_b, i, deadline) for i in range(count)]
+
+    def _count(self, report: str, report_b: bytes, deadline: float) -> int:
+        _, lib = _native.load()
+        self._exchange(
+            lambda s: lib.chrony_request_report_number_records(s, report_b),
+            f"{report} report",
+            deadline,
+        )
+        count = int(lib.chrony_get_report_number_records(self._state["session"]))
+        if not 0 <= count <= MAX_RECORDS:
+            raise ChronyDataError(
+                f"{report} report from {self.describe()}: implausible record count {count}"
+            )
+        return count
+
+    def _record(
+        self, report: str, report_b: bytes, index: int, deadline: float
+    ) -> tuple[RawField, ...]:
+        _, lib = _native.load()
+        self._exchange(
+            lambda s: lib.chrony_request_record(s, report_b, index),
+            f"{report} report (record {index})",
+            deadline,
+        )
+        return read_fields(self._state["session"])
+
+    def _exchange(self, send: Callable[[Any], int], what: str, deadline: float) -> None:
+        """Send a request and process replies until libchrony has its answer.
+
+        Reopens the socket once per call when it turns out stale (chronyd was
+        restarted), then resends with doubling waits until ``deadline``.
+        """
+        ffi, lib = _native.load()
+        self.open()
+        reopened = False
+        wait = self.timeout
+        attempts = 0
+        while True:
+            session = self._state["session"]
+            attempts += 1
+            code = send(session)
+            os_errno = ffi.errno
+            if code == ErrorCode.SEND_FAILED and not reopened and os_errno in _RECONNECT_ERRNOS:
+                reopened = True
+                self._reopen()
+                continue
+            if code != ErrorCode.OK:
+                self._fail(code, what, os_errno)
+            if not lib.chrony_needs_response(session):
+                return
+            attempt_end = min(time.monotonic() + wait, deadline)
+            while lib.chrony_needs_response(session):
+                remaining = attempt_end - time.monotonic()
+                if remaining <= 0:
+                    break
+                if not self._poller.poll(max(1, math.ceil(remaining * 1000))):
+                    continue
+                code = lib.chrony_process_response(session)
+                os_errno = ffi.errno
+                if code == ErrorCode.RECV_FAILED and not reopened and os_errno in _RECONNECT_ERRNOS:
+                    reopened = True
+                    self._reopen()
+                    break
+                if code != ErrorCode.OK:
+                    self._fail(code, what, os_errno)
+            else:
+                return
+            if reopened and self._state["session"] is not session:
+                continue  # resend on the fresh socket within the same budget
+            if time.monotonic() >= deadline or attempts > self.retries:
+                self.close()  # a later call starts clean
+                raise ChronyTimeoutError(
+                    f"{what} from {self.describe()}: no reply after {attempts} "
+                    f"attempt{'s' if attempts > 1 else ''} "
+                    f"(timeout {self.timeout:g} s, retries {self.retries})"
+                )
+            wait *= 2
+
+    def _fail(self, code: int, what: str, os_errno: int) -> None:
+        if code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED):
+            self.close()  # the socket is suspect; the next call reopens it
+        raise exception_for(code, f"{what} from {self.describe()}", os_errno)
+
+
+def read_fields(session: Any) -> tuple[RawField, ...]:
+    """Decode every field of the record libchrony holds for ``session``."""
+    ffi, lib = _native.load()
+    fields = []
+    for i in range(lib.chrony_get_record_number_fields(session)):
+        name_p = lib.chrony_get_field_name(session, i)
+        if name_p == ffi.NULL:
+            continue
+        ftype = lib.chrony_get_field_type(session, i)
+        fields.append(
+            RawField(
+                ffi.string(name_p).decode("ascii", "replace"),
+                ftype,
+                lib.chrony_get_field_content(session, i),
+                read_value(session, i, ftype),
+            )
+        )
+    return tuple(fields)
+
+
+def read_value(session: Any, index: int, ftype: int) -> Any:
+    """Read field ``index`` of the current record as a Python value.
+
+    Returns what chronyd meant: libchrony returns 16-bit signed fields without
+    sign extension (a poll of -2 comes back as 65534), so those are corrected
+    here. Timespecs come back as ``(seconds, nanoseconds)``; missing strings
+    (an address with no family) as None.
+    """
+    ffi, lib = _native.load()
+    if ftype == FieldType.UINTEGER:
+        return int(lib.chrony_get_field_uinteger(session, index))
+    if ftype == FieldType.INTEGER:
+        value = int(lib.chrony_get_field_integer(session, index))
+        return value - 0x10000 if 0x8000 <= value <= 0xFFFF else value
+    if ftype == FieldType.FLOAT:
+        return float(lib.chrony_get_field_float(session, index))
+    if ftype == FieldType.TIMESPEC:
+        ts = lib.chrony_get_field_timespec(session, index)
+        return (int(ts.tv_sec), int(ts.tv_nsec))
+    if ftype == FieldType.STRING:
+        with _STRING_LOCK:
+            ptr = lib.chrony_get_field_string(session, index)
+            return None if ptr == ffi.NULL else ffi.string(ptr).decode("utf-8", "replace")
+    return None
+
+
+def _report_bytes(report: object) -> bytes:
+    if not isinstance(report, str):
+        raise TypeError(f"report name must be a str, not {type(report).__name__}")
+    if not report or "\0" in report or len(report) > 64 or not report.isascii():
+        raise ChronyDataError(
+            f"invalid report name {report!r}", error_code=ErrorCode.UNKNOWN_REPORT
+        )
+    return report.encode("ascii")
+
+
+def _check_index(index: object) -> None:
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise TypeError(f"record index must be an int, not {type(index).__name__}")
+    if not 0 <= index < MAX_RECORDS:
+        raise IndexError(f"record index {index} out of range")
+
+
+def _describe_open_errno(address: str, err: int) -> str:
+    import os
+
+    if err == errno.EINVAL and not address.startswith("/"):
+        return "not an IP address (optionally with :port) nor an absolute socket path"
+    if err == errno.ENOENT:
+        return "no such socket (is chronyd running?)"
+    if err == errno.ECONNREFUSED:
+        return "connection refused (is chronyd running?)"
+    return os.strerror(err) if err else "cannot open"

@@ -1,0 +1,35 @@
+"""The only module that touches the compiled CFFI extension.
+
+Everything else gets ``ffi`` and ``lib`` from :func:`load`, so a missing or
+unloadable libchrony surfaces as one :class:`~pychrony.ChronyLibraryError` at
+first use instead of an ImportError at ``import pychrony``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .exceptions import ChronyLibraryError
+
+_loaded: tuple[Any, Any] | None = None
+
+
+def load() -> tuple[Any, Any]:
+    """Return ``(ffi, lib)`` of the compiled binding.
+
+    Raises:
+        ChronyLibraryError: the extension was not built, or libchrony.so.0
+            cannot be loaded.
+    """
+    global _loaded
+    if _loaded is None:
+        try:
+            from ._libchrony_cffi import ffi, lib
+        except ImportError as exc:
+            raise ChronyLibraryError(
+                f"the libchrony binding cannot be loaded ({exc}); install libchrony "
+                "(Fedora/EPEL: libchrony; Debian/Ubuntu: scripts/provision) and "
+                "reinstall pychrony"
+            ) from exc
+        _loaded = (ffi, lib)
+    return _loaded

@@ -1,0 +1,139 @@
+"""``ChronyConnection``: chronyd's reports as typed, frozen dataclasses."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TypeVar
+
+from ._core.constants import ErrorCode
+from ._core.session import Session
+from .exceptions import ChronyDataError
+from .models import RTCData, Source, SourceStats, TrackingStatus, Transport
+from .models._declare import decode
+
+__all__ = ["ChronyConnection"]
+
+M = TypeVar("M")
+
+
+class ChronyConnection:
+    """A connection to chronyd returning typed reports.
+
+    Use it as a context manager; the same object may be entered again after
+    its ``with`` block ends::
+
+        with ChronyConnection() as conn:
+            status = conn.get_tracking()
+
+    Args:
+        address: where chronyd listens. A path starting with ``/`` is its Unix
+            socket; anything else is an IPv4/IPv6 address of its UDP command
+            port, optionally with a port (``127.0.0.1:323``, ``[::1]:323``).
+            None tries ``/var/run/chrony/chronyd.sock``, then ``127.0.0.1``,
+            then ``::1``.
+        timeout: seconds to wait for a reply before resending (chronyc's
+            ``timeout``).
+        retries: how many times to resend, doubling the wait each time
+            (chronyc's ``retries``). No call blocks longer than
+            ``timeout * (2 ** (retries + 1) - 1)`` seconds.
+
+    Raises:
+        TypeError: an argument of the wrong type.
+        ValueError: an empty address, or a non-positive timeout.
+    """
+
+    def __init__(
+        self, address: str | None = None, *, timeout: float = 1.0, retries: int = 2
+    ) -> None:
+        self._session = Session(address, timeout, retries)
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def open(self) -> ChronyConnection:
+        """Connect now (``with`` does this for you).
+
+        Raises:
+            ChronyPermissionError: the Unix socket refused us.
+            ChronyConnectionError: chronyd cannot be reached.
+            ChronyLibraryError: libchrony is not installed.
+        """
+        self._session.open()
+        return self
+
+    def close(self) -> None:
+        """Disconnect; idempotent. The connection may be opened again."""
+        self._session.close()
+
+    def __enter__(self) -> ChronyConnection:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = f"open on {self.address}" if self.is_open else "closed"
+        return f"<ChronyConnection {state}>"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the connection currently holds a socket."""
+        return self._session.is_open
+
+    @property
+    def address(self) -> str | None:
+        """The address in use (the candidate that connected), or None while closed."""
+        return self._session.address
+
+    @property
+    def transport(self) -> Transport | None:
+        """:class:`Transport` in use, or None while closed."""
+        return self._session.transport
+
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for the first reply."""
+        return self._session.timeout
+
+    @property
+    def retries(self) -> int:
+        """Resends after the first request."""
+        return self._session.retries
+
+    # -- typed reports -------------------------------------------------------
+
+    def _one(self, model: type[M], report: str) -> M:
+        return decode(model, self._session.record(report, 0), report)
+
+    def _all(self, model: type[M], report: str) -> list[M]:
+        return [decode(model, rec, report) for rec in self._session.records(report)]
+
+    def get_tracking(self) -> TrackingStatus:
+        """The system clock's synchronisation state (``chronyc tracking``).
+
+        Raises:
+            ChronyError: the subclass for what went wrong; a
+                :class:`ChronyTimeoutError` when chronyd does not answer in time.
+        """
+        return self._one(TrackingStatus, "tracking")
+
+    def get_sources(self) -> list[Source]:
+        """Every time source (``chronyc sources``)."""
+        return self._all(Source, "sources")
+
+    def get_source_stats(self) -> list[SourceStats]:
+        """Measurement statistics of every source (``chronyc sourcestats``)."""
+        return self._all(SourceStats, "sourcestats")
+
+    def get_rtc_data(self) -> RTCData | None:
+        """The real-time clock's tracking data, or None when chronyd has it disabled."""
+        try:
+            return self._one(RTCData, "rtcdata")
+        except ChronyDataError as exc:
+            if exc.error_code == ErrorCode.DISABLED:
+                return None
+            raise

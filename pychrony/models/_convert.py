@@ -1,0 +1,37 @@
+"""Conversions from libchrony's raw values to model attribute types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ref_id_name", "seconds", "source_address", "text"]
+
+
+def seconds(timespec: tuple[int, int]) -> float:
+    """A ``(seconds, nanoseconds)`` timespec as float seconds since the epoch."""
+    sec, nsec = timespec
+    return sec + nsec * 1e-9
+
+
+def text(value: str | None) -> str:
+    """A libchrony string; an address with no family (NULL) becomes ``""``."""
+    return "" if value is None else value
+
+
+def ref_id_name(ref_id: int) -> str:
+    """A reference ID as people read it.
+
+    Reference clocks use four ASCII characters ("GPS", "PPS0"); NTP sources use
+    their IPv4 address (or a hash of an IPv6 one), shown as a dotted quad.
+    """
+    raw = (ref_id & 0xFFFFFFFF).to_bytes(4, "big")
+    if any(raw) and all(b == 0 or 32 <= b < 127 for b in raw):
+        return raw.rstrip(b"\0").decode("ascii")
+    return ".".join(str(b) for b in raw)
+
+
+def source_address(value: Any) -> str:
+    """A source's address; a reference clock has its reference ID instead."""
+    if isinstance(value, int):
+        return ref_id_name(value)
+    return text(value)

@@ -1,0 +1,165 @@
+"""Typed models of chronyd's reports.
+
+Each model is declared once: every attribute names the libchrony field it
+reads and its conversion (see :mod:`pychrony.models._declare`). Attribute names
+of the pychrony 2.x models are kept; values equal what ``chronyc -c`` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ._convert import ref_id_name, seconds, source_address, text
+from ._declare import source
+from .enums import LeapStatus, SourceMode, SourceState
+
+__all__ = ["RTCData", "Source", "SourceStats", "TrackingStatus"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingStatus:
+    """The system clock's synchronisation state (``chronyc tracking``).
+
+    Attributes:
+        reference_id: reference ID of the source synchronised to (0 if none).
+        reference_id_name: the reference ID as text: an IPv4 address, or a
+            reference clock's name such as ``PPS0``.
+        reference_ip: address of the source synchronised to (``""`` if none).
+        stratum: chronyd's stratum (16 or more when unsynchronised).
+        leap_status: leap second status.
+        ref_time: when the last measurement was used, seconds since the epoch.
+        offset: current correction being applied, seconds (system time minus
+            true time; positive means the clock is fast).
+        last_offset: offset estimated at the last clock update, seconds.
+        rms_offset: long-term average of the offset, seconds.
+        frequency: rate error of the system clock, ppm (positive = fast).
+        residual_freq: residual frequency of the current source, ppm.
+        skew: estimated error bound on ``frequency``, ppm.
+        root_delay: total network delay to the stratum-1 source, seconds.
+        root_dispersion: total dispersion accumulated to the stratum-1 source, seconds.
+        update_interval: interval between the last two clock updates, seconds.
+    """
+
+    reference_id: int = field(metadata=source("reference ID"))
+    reference_id_name: str = field(metadata=source("reference ID", convert=ref_id_name))
+    reference_ip: str = field(metadata=source("address", convert=text))
+    stratum: int = field(metadata=source("stratum"))
+    leap_status: LeapStatus = field(metadata=source("leap status", convert=LeapStatus))
+    ref_time: float = field(metadata=source("reference time", convert=seconds))
+    offset: float = field(metadata=source("current correction"))
+    last_offset: float = field(metadata=source("last offset"))
+    rms_offset: float = field(metadata=source("RMS offset"))
+    frequency: float = field(metadata=source("frequency offset"))
+    residual_freq: float = field(metadata=source("residual frequency"))
+    skew: float = field(metadata=source("skew"))
+    root_delay: float = field(metadata=source("root delay"))
+    root_dispersion: float = field(metadata=source("root dispersion"))
+    update_interval: float = field(metadata=source("last update interval"))
+
+    def is_synchronized(self) -> bool:
+        """Whether chronyd is synchronised to a source (a reference and stratum < 16)."""
+        return self.reference_id != 0 and self.stratum < 16
+
+    def is_leap_pending(self) -> bool:
+        """Whether a leap second will be inserted or deleted at the end of the day."""
+        return self.leap_status in (LeapStatus.INSERT, LeapStatus.DELETE)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One time source (a line of ``chronyc sources``).
+
+    Attributes:
+        address: the source's IP address, or a reference clock's name.
+        poll: polling interval, log2 seconds (-2 means every 0.25 s).
+        stratum: the source's stratum.
+        state: selection state.
+        mode: client, peer or reference clock.
+        flags: source flags as chronyd reports them.
+        reachability: reachability register, last 8 polls (255 = ``377`` octal).
+        last_sample_ago: seconds since the last good sample (4294967295: never).
+        orig_latest_meas: last sample's offset as measured, seconds.
+        latest_meas: last sample's offset adjusted for clock updates since, seconds.
+        latest_meas_err: error bound of the last sample, seconds.
+    """
+
+    address: str = field(metadata=source("address", "reference ID", convert=source_address))
+    poll: int = field(metadata=source("poll"))
+    stratum: int = field(metadata=source("stratum"))
+    state: SourceState = field(metadata=source("state", convert=SourceState))
+    mode: SourceMode = field(metadata=source("mode", convert=SourceMode))
+    flags: int = field(metadata=source("flags"))
+    reachability: int = field(metadata=source("reachability"))
+    last_sample_ago: int = field(metadata=source("last sample ago"))
+    orig_latest_meas: float = field(metadata=source("original last sample offset"))
+    latest_meas: float = field(metadata=source("adjusted last sample offset"))
+    latest_meas_err: float = field(metadata=source("last sample error"))
+
+    def is_reachable(self) -> bool:
+        """Whether any of the last eight polls got a reply."""
+        return self.reachability > 0
+
+    def is_selected(self) -> bool:
+        """Whether chronyd synchronises to this source."""
+        return self.state == SourceState.SELECTED
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStats:
+    """Measurement statistics of one source (a line of ``chronyc sourcestats``).
+
+    Attributes:
+        reference_id: the source's reference ID.
+        address: the source's IP address (``""`` for a reference clock).
+        samples: sample points retained.
+        runs: runs of residuals with the same sign.
+        span: interval between the oldest and newest sample, seconds.
+        std_dev: estimated sample standard deviation, seconds.
+        resid_freq: residual frequency, ppm.
+        skew: estimated error bound on ``resid_freq``, ppm.
+        offset: estimated offset of the source, seconds.
+        offset_err: estimated error of ``offset``, seconds.
+    """
+
+    reference_id: int = field(metadata=source("reference ID"))
+    address: str = field(metadata=source("address", convert=text))
+    samples: int = field(metadata=source("samples"))
+    runs: int = field(metadata=source("runs"))
+    span: int = field(metadata=source("span"))
+    std_dev: float = field(metadata=source("standard deviation"))
+    resid_freq: float = field(metadata=source("residual frequency"))
+    skew: float = field(metadata=source("skew"))
+    offset: float = field(metadata=source("offset"))
+    offset_err: float = field(metadata=source("offset error"))
+
+    def has_sufficient_samples(self, minimum: int = 4) -> bool:
+        """Whether at least ``minimum`` samples back the statistics."""
+        return self.samples >= minimum
+
+
+@dataclass(frozen=True, slots=True)
+class RTCData:
+    """The real-time clock as chronyd tracks it (``chronyc rtcdata``).
+
+    Only available when chronyd is configured with ``rtcfile``;
+    :meth:`pychrony.ChronyConnection.get_rtc_data` returns None otherwise.
+
+    Attributes:
+        ref_time: RTC time of the last measurement, seconds since the epoch.
+        samples: measurements used for the RTC's calibration.
+        runs: runs of residuals with the same sign.
+        span: interval covered by the measurements, seconds.
+        offset: how fast the RTC is, seconds.
+        freq_offset: how fast the RTC gains time, ppm.
+    """
+
+    ref_time: float = field(metadata=source("reference time", convert=seconds))
+    samples: int = field(metadata=source("samples"))
+    runs: int = field(metadata=source("runs"))
+    span: int = field(metadata=source("span"))
+    offset: float = field(metadata=source("offset"))
+    freq_offset: float = field(metadata=source("frequency offset"))
+
+    def is_calibrated(self) -> bool:
+        """Whether any calibration samples exist."""
+        return self.samples > 0

@@ -1,0 +1,373 @@
+"""A sandboxed pair of chronyd daemons on loopback, for tests and demos.
+
+:class:`Sandbox` starts two unprivileged-safe chronyd processes in a private
+temporary directory:
+
+* a **server** chronyd (``local stratum 8``) answering NTP on a free port of
+  the loopback range;
+* a **client** chronyd that polls it several times a second through several
+  loopback addresses (127.0.0.1, 127.0.0.2, ...), so one server appears as many
+  sources, plus one source that never answers. Its command interface listens
+  on a Unix socket and on a UDP command port on 127.0.0.1.
+
+Neither daemon touches the system clock (``-x``), the system's chronyd socket
+or pid file. :meth:`Sandbox.start` returns once the client is synchronised.
+
+Run ``python -m pychrony.sandbox -- COMMAND...`` to run a command against a
+fresh sandbox: its addresses are in ``PYCHRONY_SANDBOX_SOCKET`` and
+``PYCHRONY_SANDBOX_UDP``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["Sandbox", "SandboxError", "find_chrony_binary"]
+
+_SEARCH_DIRS = ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/sbin")
+_INSTALL_HINT = (
+    "install chrony (Debian/Ubuntu: apt-get install chrony, or scripts/provision "
+    "from a pychrony checkout; Fedora/RHEL: dnf install chrony)"
+)
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be started (missing chronyd, daemon failure, timeout)."""
+
+
+def find_chrony_binary(name: str) -> str:
+    """Locate ``chronyd`` or ``chronyc``.
+
+    ``$PYCHRONY_CHRONYD`` / ``$PYCHRONY_CHRONYC`` win, then ``PATH``, then the
+    usual system directories (chronyd lives in ``sbin``, often not on a user's
+    ``PATH``).
+
+    Raises:
+        SandboxError: when the binary is nowhere to be found.
+    """
+    override = os.environ.get(f"PYCHRONY_{name.upper()}")
+    if override:
+        return override
+    found = shutil.which(name)
+    if found:
+        return found
+    home_local = str(Path.home() / ".local")
+    for directory in (*_SEARCH_DIRS, f"{home_local}/sbin", f"{home_local}/bin"):
+        candidate = Path(directory) / name
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise SandboxError(f"{name} not found: {_INSTALL_HINT}")
+
+
+def _free_udp_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _user_options() -> list[str]:
+    # As root, chronyd would drop to the distribution's "_chrony" user, which
+    # cannot read our private directory; otherwise -U lets it run unprivileged.
+    if os.geteuid() == 0:
+        return ["-u", "root"]
+    import pwd
+
+    return ["-U", "-u", pwd.getpwuid(os.geteuid()).pw_name]
+
+
+class Sandbox:
+    """A server chronyd and a client chronyd synchronised to it on loopback.
+
+    Use as a context manager, or call :meth:`start` and :meth:`stop`.
+
+    Args:
+        sources: loopback addresses through which the client polls the server
+            (127.0.0.1 .. 127.0.0.N), each one a reachable source.
+        unreachable_sources: extra sources on addresses where nothing answers.
+        smoothing: enable chronyd's time smoothing (``smoothtime``), so the
+            smoothing report answers.
+        directory: where to keep configuration, sockets and logs; a fresh
+            temporary directory (removed by :meth:`stop`) when None.
+        sync_timeout: seconds :meth:`start` waits for the client to synchronise.
+
+    Attributes:
+        socket_path: the client's Unix command socket.
+        udp_address: the client's UDP command port, as ``127.0.0.1:PORT``.
+        ntp_port: the server's NTP port.
+    """
+
+    def __init__(
+        self,
+        *,
+        sources: int = 3,
+        unreachable_sources: int = 1,
+        smoothing: bool = True,
+        directory: str | os.PathLike[str] | None = None,
+        sync_timeout: float = 30.0,
+    ) -> None:
+        if not 1 <= sources + unreachable_sources <= 250:
+            raise ValueError("sources + unreachable_sources must be between 1 and 250")
+        self.sources = sources
+        self.unreachable_sources = unreachable_sources
+        self.smoothing = smoothing
+        self.sync_timeout = sync_timeout
+        self._own_directory = directory is None
+        self.directory = Path(directory) if directory is not None else None
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self.socket_path = ""
+        self.udp_address = ""
+        self.ntp_port = 0
+        self.cmd_port = 0
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether both daemons are alive."""
+        return bool(self._procs) and all(p.poll() is None for p in self._procs)
+
+    def start(self) -> Sandbox:
+        """Start both daemons and wait until the client is synchronised.
+
+        Raises:
+            SandboxError: chronyd is missing, a daemon exits, or the client
+                does not synchronise within ``sync_timeout``.
+        """
+        chronyd = find_chrony_binary("chronyd")
+        if self.directory is None:
+            self.directory = Path(tempfile.mkdtemp(prefix="pychrony-sandbox-"))
+        # chronyd refuses a command socket in a directory others can enter.
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)
+        try:
+            self._start_server(chronyd)
+            self._start_client(chronyd)
+            self.wait_synchronised(self.sync_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop both daemons and remove the directory if the sandbox made it."""
+        for proc in reversed(self._procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self._procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        self._procs.clear()
+        if self._own_directory and self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
+
+    def stop_client(self) -> None:
+        """Stop only the monitored (client) chronyd, e.g. to test a restart."""
+        if len(self._procs) == 2:
+            client = self._procs.pop()
+            client.send_signal(signal.SIGTERM)
+            client.wait(timeout=5)
+
+    def start_client(self) -> None:
+        """Start the client chronyd again after :meth:`stop_client`."""
+        if len(self._procs) != 1:
+            raise SandboxError("the client chronyd is already running")
+        self._start_client(find_chrony_binary("chronyd"), reuse_ports=True)
+
+    # -- daemons -------------------------------------------------------------
+
+    def _path(self, name: str) -> Path:
+        assert self.directory is not None
+        return self.directory / name
+
+    def _launch(self, chronyd: str, name: str, config: str) -> None:
+        conf = self._path(f"{name}.conf")
+        conf.write_text(config)
+        log = self._path(f"{name}.log")
+        cmd = [chronyd, "-n", "-x", "-f", str(conf), "-l", str(log), *_user_options()]
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self._procs.append(proc)
+
+    def _common_config(self, name: str) -> list[str]:
+        return [
+            f"pidfile {self._path(name + '.pid')}",
+            "driftfile " + str(self._path(name + ".drift")),
+            # Never fall back to the system's /var/run/chrony paths.
+            f"bindcmdaddress {self._path(name + '.sock')}",
+        ]
+
+    def _start_server(self, chronyd: str) -> None:
+        self.ntp_port = _free_udp_port()
+        lines = [
+            *self._common_config("server"),
+            f"port {self.ntp_port}",
+            "cmdport 0",
+            "local stratum 8",
+            # Answer only the loopback range the client's sources live in.
+            "allow 127.0.0.0/8",
+        ]
+        self._launch(chronyd, "server", "\n".join(lines) + "\n")
+        self._wait_for_file(self._path("server.sock"), "server")
+
+    def _start_client(self, chronyd: str, *, reuse_ports: bool = False) -> None:
+        if not reuse_ports:
+            self.cmd_port = _free_udp_port()
+        dead_port = _free_udp_port()
+        self.socket_path = str(self._path("client.sock"))
+        self.udp_address = f"127.0.0.1:{self.cmd_port}"
+        lines = [
+            *self._common_config("client"),
+            "port 0",
+            "bindcmdaddress 127.0.0.1",
+            f"cmdport {self.cmd_port}",
+            "cmdallow 127.0.0.1",
+        ]
+        for i in range(self.sources):
+            lines.append(
+                f"server 127.0.0.{i + 1} port {self.ntp_port} iburst minpoll -2 maxpoll -2"
+            )
+        for i in range(self.unreachable_sources):
+            # Nothing listens on dead_port: every poll of these sources is lost.
+            lines.append(
+                f"server 127.0.0.{self.sources + i + 1} port {dead_port} minpoll -2 maxpoll -2"
+            )
+        if self.smoothing:
+            lines.append("smoothtime 400 0.001")
+        self._launch(chronyd, "client", "\n".join(lines) + "\n")
+        self._wait_for_file(self._path("client.sock"), "client")
+
+    def _wait_for_file(self, path: Path, name: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if path.exists():
+                return
+            self._check_alive()
+            time.sleep(0.02)
+        raise SandboxError(f"the {name} chronyd did not create {path}: {self._log_tail(name)}")
+
+    def _check_alive(self) -> None:
+        for proc, name in zip(self._procs, ("server", "client"), strict=False):
+            if proc.poll() is not None:
+                raise SandboxError(
+                    f"the {name} chronyd exited with status {proc.returncode}: "
+                    f"{self._log_tail(name)}"
+                )
+
+    def _log_tail(self, name: str) -> str:
+        try:
+            lines = self._path(f"{name}.log").read_text().splitlines()
+        except OSError:
+            return "(no log)"
+        return " | ".join(lines[-5:]) or "(empty log)"
+
+    # -- readiness -----------------------------------------------------------
+
+    def chronyc(self, *args: str, timeout: float = 10.0) -> str:
+        """Run chronyc against the client daemon's Unix socket; return stdout.
+
+        Raises:
+            SandboxError: chronyc fails.
+        """
+        cmd = [find_chrony_binary("chronyc"), "-n", "-h", self.socket_path, *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        if proc.returncode != 0:
+            raise SandboxError(f"{' '.join(cmd)} failed: {proc.stderr.strip()}")
+        return proc.stdout
+
+    def is_synchronised(self) -> bool:
+        """Whether the client reports a reference and a normal leap status."""
+        try:
+            fields = self.chronyc("-c", "tracking", timeout=5).strip().split(",")
+        except (SandboxError, subprocess.TimeoutExpired):
+            return False
+        # chronyc -c tracking: ref id (hex), ref name, stratum, ..., leap status last.
+        return len(fields) > 3 and fields[0] != "00000000" and fields[-1] == "Normal"
+
+    def wait_synchronised(self, timeout: float) -> None:
+        """Block until the client is synchronised.
+
+        Raises:
+            SandboxError: a daemon exits or ``timeout`` seconds pass first.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._check_alive()
+            if self.is_synchronised():
+                return
+            time.sleep(0.1)
+        raise SandboxError(
+            f"the client chronyd did not synchronise within {timeout:g} s: "
+            f"{self._log_tail('client')}"
+        )
+
+
+@contextlib.contextmanager
+def running_sandbox(**options: object) -> Iterator[Sandbox]:
+    """Context manager form of :class:`Sandbox` taking its keyword options."""
+    sandbox = Sandbox(**options)  # type: ignore[arg-type]
+    with sandbox:
+        yield sandbox
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command against a fresh sandbox (``python -m pychrony.sandbox``)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pychrony.sandbox",
+        description="Start a sandboxed chronyd pair on loopback and run COMMAND against it "
+        "(addresses in $PYCHRONY_SANDBOX_SOCKET and $PYCHRONY_SANDBOX_UDP). "
+        "Without a command, print the addresses and wait for Ctrl-C.",
+    )
+    parser.add_argument("--sources", type=int, default=3, help="reachable sources (default 3)")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="command to run")
+    args = parser.parse_args(argv)
+    command = [c for c in args.command if c != "--"] if args.command else []
+    try:
+        with Sandbox(sources=args.sources) as sandbox:
+            env = dict(os.environ)
+            env["PYCHRONY_SANDBOX_SOCKET"] = sandbox.socket_path
+            env["PYCHRONY_SANDBOX_UDP"] = sandbox.udp_address
+            if command:
+                return subprocess.run(command, env=env, check=False).returncode
+            print(f"unix socket: {sandbox.socket_path}\nudp command port: {sandbox.udp_address}")
+            print("running; Ctrl-C stops it", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                while sandbox.running:
+                    time.sleep(0.5)
+            return 0
+    except SandboxError as exc:
+        print(f"pychrony.sandbox: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
