@@ -30,7 +30,7 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-from cffi import FFI
+from cffi import FFI  # type: ignore[import-untyped]
 
 HERE = Path(__file__).resolve().parent
 DECLARATIONS = HERE / "decl" / "chrony_api.h"
@@ -58,7 +58,7 @@ Install it, then build again:
                      PKG_CONFIG_PATH=<prefix>/lib/pkgconfig pip install ."""
 
 
-class LibchronyNotFound(RuntimeError):
+class LibchronyNotFoundError(RuntimeError):
     """libchrony could not be located by any of the documented means."""
 
 
@@ -142,9 +142,7 @@ def _from_pkg_config() -> LibchronyConfig | None:
     if not cfg.libraries:
         cfg.libraries = ["chrony"]
     system = _system_libdirs()
-    cfg.runtime_library_dirs = [
-        d for d in cfg.library_dirs if os.path.normpath(d) not in system
-    ]
+    cfg.runtime_library_dirs = [d for d in cfg.library_dirs if os.path.normpath(d) not in system]
     cfg.header = _find_header(cfg.include_dirs, cflags)
     return cfg
 
@@ -165,15 +163,19 @@ def find_libchrony() -> LibchronyConfig:
     """Locate libchrony in the documented order.
 
     Raises:
-        LibchronyNotFound: with a message naming what was searched and how to
+        LibchronyNotFoundError: with a message naming what was searched and how to
             install libchrony.
     """
     for finder in (_from_pkg_config, _from_compiler_defaults):
         cfg = finder()
         if cfg is not None:
             return cfg
-    pc_note = "" if shutil.which(os.environ.get("PKG_CONFIG", "pkg-config")) else " [pkg-config is not installed]"
-    raise LibchronyNotFound(
+    pc_note = (
+        ""
+        if shutil.which(os.environ.get("PKG_CONFIG", "pkg-config"))
+        else " [pkg-config is not installed]"
+    )
+    raise LibchronyNotFoundError(
         INSTALL_HINT.format(
             pkg_config_path=os.environ.get("PKG_CONFIG_PATH", ""),
             pc_note=pc_note,
@@ -209,7 +211,7 @@ def make_ffi(cfg: LibchronyConfig) -> FFI:
 def _ffi_or_exit() -> FFI:
     try:
         cfg = find_libchrony()
-    except LibchronyNotFound as exc:
+    except LibchronyNotFoundError as exc:
         # One clear message, not a traceback, in pip's output.
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

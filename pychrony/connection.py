@@ -29,8 +29,9 @@ class ChronyConnection:
         address: where chronyd listens. A path starting with ``/`` is its Unix
             socket; anything else is an IPv4/IPv6 address of its UDP command
             port, optionally with a port (``127.0.0.1:323``, ``[::1]:323``).
-            None tries ``/var/run/chrony/chronyd.sock``, then ``127.0.0.1``,
-            then ``::1``.
+            None uses ``$PYCHRONY_ADDRESS`` when set, else tries
+            ``/var/run/chrony/chronyd.sock``, then ``127.0.0.1``, then ``::1``
+            (chronyc's order) and keeps the first that opens.
         timeout: seconds to wait for a reply before resending (chronyc's
             ``timeout``).
         retries: how many times to resend, doubling the wait each time

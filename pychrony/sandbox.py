@@ -305,13 +305,19 @@ class Sandbox:
         return proc.stdout
 
     def is_synchronised(self) -> bool:
-        """Whether the client reports a reference and a normal leap status."""
+        """Whether the client is synchronised and has heard from every reachable source."""
         try:
-            fields = self.chronyc("-c", "tracking", timeout=5).strip().split(",")
+            tracking = self.chronyc("-c", "tracking", timeout=5).strip().split(",")
+            sources = [row.split(",") for row in self.chronyc("-c", "sources", timeout=5).split()]
         except (SandboxError, subprocess.TimeoutExpired):
             return False
         # chronyc -c tracking: ref id (hex), ref name, stratum, ..., leap status last.
-        return len(fields) > 3 and fields[0] != "00000000" and fields[-1] == "Normal"
+        if len(tracking) < 4 or tracking[0] == "00000000" or tracking[-1] != "Normal":
+            return False
+        # chronyc -c sources: mode, state, name, stratum, poll, reach (octal), ...
+        reachable = {f"127.0.0.{i + 1}" for i in range(self.sources)}
+        heard = {row[2] for row in sources if len(row) > 5 and row[5] != "0" and row[3] != "0"}
+        return reachable <= heard
 
     def wait_synchronised(self, timeout: float) -> None:
         """Block until the client is synchronised.

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["DEFAULT_CANDIDATES", "Transport", "transport_of", "validate_address"]
+__all__ = ["ADDRESS_ENV", "DEFAULT_CANDIDATES", "Transport", "transport_of", "validate_address"]
 
 # chronyc's own order: the Unix socket, then the command port on localhost.
 DEFAULT_CANDIDATES: tuple[str, ...] = ("/var/run/chrony/chronyd.sock", "127.0.0.1", "::1")
+
+# Overrides DEFAULT_CANDIDATES for connections created without an address, as
+# PGHOST does for libpq: points unchanged scripts at a non-default chronyd.
+ADDRESS_ENV = "PYCHRONY_ADDRESS"
 
 # libchrony copies the address into a 256-byte buffer; Unix paths must also fit
 # sockaddr_un.sun_path (108 bytes), which libchrony checks itself.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import math
+import os
 import select
 import threading
 import time
@@ -31,7 +32,7 @@ from ..exceptions import (
     ChronyPermissionError,
     ChronyTimeoutError,
 )
-from .address import DEFAULT_CANDIDATES, Transport, transport_of, validate_address
+from .address import ADDRESS_ENV, DEFAULT_CANDIDATES, Transport, transport_of, validate_address
 from .constants import ErrorCode, FieldType
 from .errors import PERMISSION_HINT, exception_for
 
@@ -152,11 +153,7 @@ class Session:
             if self.is_open:
                 return
             ffi, lib = _native.load()
-            candidates = (
-                (self.requested_address,)
-                if self.requested_address is not None
-                else DEFAULT_CANDIDATES
-            )
+            candidates = self._candidates()
             failures: list[str] = []
             denied: str | None = None
             fd = -1
@@ -188,6 +185,16 @@ class Session:
             # Free the C session and unlink libchrony's client socket file even
             # when a caller forgets to close.
             self._finalizer = weakref.finalize(self, _release, lib, self._state)
+
+    def _candidates(self) -> tuple[str, ...]:
+        # An explicit address never falls back: asking for one transport must
+        # not silently land on another.
+        if self.requested_address is not None:
+            return (self.requested_address,)
+        from_env = os.environ.get(ADDRESS_ENV)
+        if from_env:
+            return (validate_address(from_env) or "",)
+        return DEFAULT_CANDIDATES
 
     def close(self) -> None:
         """Release the session and socket (idempotent)."""
@@ -378,8 +385,6 @@ def _check_index(index: object) -> None:
 
 
 def _describe_open_errno(address: str, err: int) -> str:
-    import os
-
     if err == errno.EINVAL and not address.startswith("/"):
         return "not an IP address (optionally with :port) nor an absolute socket path"
     if err == errno.ENOENT:

@@ -1,0 +1,72 @@
+"""Error codes as a real chronyd and libchrony produce them."""
+
+from __future__ import annotations
+
+import pytest
+
+from pychrony import (
+    ChronyConnection,
+    ChronyConnectionError,
+    ChronyDataError,
+    ChronyPermissionError,
+)
+from pychrony._core.constants import ErrorCode
+from pychrony._core.session import Session
+from pychrony.sandbox import Sandbox
+
+
+def test_unknown_report_is_a_data_error(sandbox: Sandbox) -> None:
+    session = Session(sandbox.socket_path)
+    with pytest.raises(ChronyDataError) as info:
+        session.record_count("nosuchreport")
+    assert info.value.error_code == ErrorCode.UNKNOWN_REPORT
+    session.close()
+
+
+def test_record_beyond_a_single_record_report_is_a_data_error(sandbox: Sandbox) -> None:
+    session = Session(sandbox.socket_path)
+    with pytest.raises(ChronyDataError) as info:
+        session.record("tracking", 1)
+    assert info.value.error_code == ErrorCode.INVALID_ARGUMENT
+    session.close()
+
+
+def test_disabled_report_is_a_data_error_with_its_code(sandbox: Sandbox) -> None:
+    session = Session(sandbox.socket_path)
+    with pytest.raises(ChronyDataError) as info:
+        session.record("rtcdata", 0)
+    assert info.value.error_code == ErrorCode.DISABLED
+    session.close()
+
+
+def test_report_refused_over_udp_is_a_permission_error(sandbox: Sandbox) -> None:
+    session = Session(sandbox.udp_address)
+    with pytest.raises(ChronyPermissionError, match="ntpdata") as info:
+        session.records("ntpdata")
+    assert info.value.error_code == ErrorCode.UNAUTHORIZED
+    session.close()
+
+
+def test_missing_unix_socket_is_a_connection_error(sandbox: Sandbox) -> None:
+    assert sandbox.directory is not None
+    with pytest.raises(ChronyConnectionError, match="no such socket"):
+        ChronyConnection(str(sandbox.directory / "nothing.sock")).open()
+
+
+def test_non_ip_address_is_explained() -> None:
+    with pytest.raises(ChronyConnectionError, match="not an IP address"):
+        ChronyConnection("chrony.example").open()
+
+
+@pytest.mark.parametrize("index", [-1, 1 << 16])
+def test_bad_record_index_never_reaches_c(sandbox: Sandbox, index: int) -> None:
+    session = Session(sandbox.socket_path)
+    with pytest.raises(IndexError):
+        session.record("sources", index)
+
+
+@pytest.mark.parametrize("name", ["", "track\0ing", "é"])
+def test_bad_report_name_never_reaches_c(sandbox: Sandbox, name: str) -> None:
+    session = Session(sandbox.socket_path)
+    with pytest.raises(ChronyDataError, match="invalid report name"):
+        session.record_count(name)

@@ -1,0 +1,94 @@
+"""No call outlives its budget: silent servers, refused ports, resends."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from pychrony import ChronyConnection, ChronyConnectionError, ChronyTimeoutError
+
+
+class SilentServer:
+    """A UDP socket on loopback that reads requests and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.requests = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sock.recv(2048)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.requests += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize(("timeout", "retries"), [(0.1, 0), (0.1, 2), (0.05, 3)])
+def test_silent_server_ends_in_timeout_within_budget(
+    silent: SilentServer, timeout: float, retries: int
+) -> None:
+    budget = timeout * (2 ** (retries + 1) - 1)
+    conn = ChronyConnection(silent.address, timeout=timeout, retries=retries)
+    start = time.monotonic()
+    with pytest.raises(ChronyTimeoutError, match="no reply after") as info, conn:
+        conn.get_tracking()
+    elapsed = time.monotonic() - start
+    assert isinstance(info.value, TimeoutError)
+    # It waited the whole budget (resending), but not longer than it.
+    assert budget * 0.9 <= elapsed <= budget + 0.25
+    time.sleep(0.1)
+    assert silent.requests == retries + 1
+
+
+def test_multi_record_report_shares_one_budget(silent: SilentServer) -> None:
+    conn = ChronyConnection(silent.address, timeout=0.1, retries=1)
+    start = time.monotonic()
+    with pytest.raises(ChronyTimeoutError):
+        conn.get_sources()
+    assert time.monotonic() - start <= 0.3 + 0.25
+
+
+def test_refused_port_fails_fast() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Nothing listens on the port now: the kernel answers ICMP port unreachable.
+    conn = ChronyConnection(f"127.0.0.1:{port}", timeout=2.0, retries=2)
+    start = time.monotonic()
+    with pytest.raises(ChronyConnectionError, match="Connection refused") as info:
+        conn.get_tracking()
+    assert not isinstance(info.value, ChronyTimeoutError)
+    assert time.monotonic() - start < 1.0
+
+
+def test_connection_recovers_after_a_timeout(silent: SilentServer) -> None:
+    conn = ChronyConnection(silent.address, timeout=0.05, retries=0)
+    for _ in range(2):
+        with pytest.raises(ChronyTimeoutError):
+            conn.get_tracking()
+    assert not conn.is_open
