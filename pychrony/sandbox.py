@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -335,14 +335,6 @@ class Sandbox:
             f"the client chronyd did not synchronise within {timeout:g} s: "
             f"{self._log_tail('client')}"
         )
-
-
-@contextlib.contextmanager
-def running_sandbox(**options: object) -> Iterator[Sandbox]:
-    """Context manager form of :class:`Sandbox` taking its keyword options."""
-    sandbox = Sandbox(**options)  # type: ignore[arg-type]
-    with sandbox:
-        yield sandbox
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -279,7 +279,7 @@ class Session:
             attempts += 1
             code = send(session)
             os_errno = ffi.errno
-            if code == ErrorCode.SEND_FAILED and not reopened and os_errno in _RECONNECT_ERRNOS:
+            if not reopened and _stale_socket(code, os_errno):
                 reopened = True
                 self._reopen()
                 continue
@@ -296,7 +296,7 @@ class Session:
                     continue
                 code = lib.chrony_process_response(session)
                 os_errno = ffi.errno
-                if code == ErrorCode.RECV_FAILED and not reopened and os_errno in _RECONNECT_ERRNOS:
+                if not reopened and _stale_socket(code, os_errno):
                     reopened = True
                     self._reopen()
                     break
@@ -335,13 +335,13 @@ def read_fields(session: Any) -> tuple[RawField, ...]:
                 ffi.string(name_p).decode("ascii", "replace"),
                 ftype,
                 lib.chrony_get_field_content(session, i),
-                read_value(session, i, ftype),
+                read_value(ffi, lib, session, i, ftype),
             )
         )
     return tuple(fields)
 
 
-def read_value(session: Any, index: int, ftype: int) -> Any:
+def read_value(ffi: Any, lib: Any, session: Any, index: int, ftype: int) -> Any:
     """Read field ``index`` of the current record as a Python value.
 
     Returns what chronyd meant: libchrony returns 16-bit signed fields without
@@ -349,7 +349,6 @@ def read_value(session: Any, index: int, ftype: int) -> Any:
     here. Timespecs come back as ``(seconds, nanoseconds)``; missing strings
     (an address with no family) as None.
     """
-    ffi, lib = _native.load()
     if ftype == FieldType.UINTEGER:
         return int(lib.chrony_get_field_uinteger(session, index))
     if ftype == FieldType.INTEGER:
@@ -365,6 +364,12 @@ def read_value(session: Any, index: int, ftype: int) -> Any:
             ptr = lib.chrony_get_field_string(session, index)
             return None if ptr == ffi.NULL else ffi.string(ptr).decode("utf-8", "replace")
     return None
+
+
+def _stale_socket(code: int, os_errno: int) -> bool:
+    """Whether a failure means the socket outlived chronyd (restarted) and a reopen may cure it."""
+    failed = code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED)
+    return failed and os_errno in _RECONNECT_ERRNOS
 
 
 def _report_bytes(report: object) -> bytes:

@@ -15,27 +15,21 @@ from pychrony._core.session import Session
 from pychrony.sandbox import Sandbox
 
 
-def test_unknown_report_is_a_data_error(sandbox: Sandbox) -> None:
+@pytest.mark.parametrize(
+    ("report", "index", "code"),
+    [
+        ("nosuchreport", 0, ErrorCode.UNKNOWN_REPORT),
+        ("tracking", 1, ErrorCode.INVALID_ARGUMENT),  # tracking has one record
+        ("rtcdata", 0, ErrorCode.DISABLED),  # the sandbox has no rtcfile
+    ],
+)
+def test_refused_record_is_a_data_error_with_its_code(
+    sandbox: Sandbox, report: str, index: int, code: ErrorCode
+) -> None:
     session = Session(sandbox.socket_path)
     with pytest.raises(ChronyDataError) as info:
-        session.record_count("nosuchreport")
-    assert info.value.error_code == ErrorCode.UNKNOWN_REPORT
-    session.close()
-
-
-def test_record_beyond_a_single_record_report_is_a_data_error(sandbox: Sandbox) -> None:
-    session = Session(sandbox.socket_path)
-    with pytest.raises(ChronyDataError) as info:
-        session.record("tracking", 1)
-    assert info.value.error_code == ErrorCode.INVALID_ARGUMENT
-    session.close()
-
-
-def test_disabled_report_is_a_data_error_with_its_code(sandbox: Sandbox) -> None:
-    session = Session(sandbox.socket_path)
-    with pytest.raises(ChronyDataError) as info:
-        session.record("rtcdata", 0)
-    assert info.value.error_code == ErrorCode.DISABLED
+        session.record(report, index)
+    assert info.value.error_code == code
     session.close()
 
 
