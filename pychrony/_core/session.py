@@ -307,18 +307,20 @@ class Session:
             if reopened and self._state["session"] is not session:
                 continue  # resend on the fresh socket within the same budget
             if time.monotonic() >= deadline or attempts > self.retries:
-                self.close()  # a later call starts clean
-                raise ChronyTimeoutError(
+                timeout = ChronyTimeoutError(
                     f"{what} from {self.describe()}: no reply after {attempts} "
                     f"attempt{'s' if attempts > 1 else ''} "
                     f"(timeout {self.timeout:g} s, retries {self.retries})"
                 )
+                self.close()  # late replies die with the socket; a later call starts clean
+                raise timeout
             wait *= 2
 
     def _fail(self, code: int, what: str, os_errno: int) -> None:
+        exc = exception_for(code, f"{what} from {self.describe()}", os_errno)
         if code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED):
             self.close()  # the socket is suspect; the next call reopens it
-        raise exception_for(code, f"{what} from {self.describe()}", os_errno)
+        raise exc
 
 
 def read_fields(session: Any) -> tuple[RawField, ...]:
