@@ -69,11 +69,10 @@ class LibchronyConfig:
     where it is no importable module, and ``dataclasses`` needs one.
     """
 
-    def __init__(self, found_by: str, header: Path | None = None) -> None:
-        self.found_by = found_by
+    def __init__(self, header: Path | None = None) -> None:
         self.include_dirs: list[str] = []
         self.library_dirs: list[str] = []
-        self.libraries: list[str] = []
+        self.libraries: list[str] = ["chrony"]
         self.extra_compile_args: list[str] = []
         self.runtime_library_dirs: list[str] = []
         self.header = header
@@ -91,8 +90,12 @@ def _system_libdirs() -> set[str]:
     return dirs
 
 
+def _pkg_config_exe() -> str | None:
+    return shutil.which(os.environ.get("PKG_CONFIG", "pkg-config"))
+
+
 def _pkg_config(*args: str) -> str | None:
-    exe = shutil.which(os.environ.get("PKG_CONFIG", "pkg-config"))
+    exe = _pkg_config_exe()
     if exe is None:
         return None
     proc = subprocess.run([exe, *args], capture_output=True, text=True, check=False)
@@ -128,19 +131,14 @@ def _from_pkg_config() -> LibchronyConfig | None:
         return None
     cflags = shlex.split(_pkg_config("--cflags", "libchrony") or "")
     libs = shlex.split(_pkg_config("--libs", "libchrony") or "")
-    cfg = LibchronyConfig(found_by="pkg-config")
+    cfg = LibchronyConfig()
     for flag in cflags:
         if flag.startswith("-I"):
             cfg.include_dirs.append(flag[2:])
         else:
             cfg.extra_compile_args.append(flag)
-    for flag in libs:
-        if flag.startswith("-L"):
-            cfg.library_dirs.append(flag[2:])
-        elif flag.startswith("-l"):
-            cfg.libraries.append(flag[2:])
-    if not cfg.libraries:
-        cfg.libraries = ["chrony"]
+    cfg.library_dirs = [flag[2:] for flag in libs if flag.startswith("-L")]
+    cfg.libraries = [flag[2:] for flag in libs if flag.startswith("-l")] or ["chrony"]
     system = _system_libdirs()
     cfg.runtime_library_dirs = [d for d in cfg.library_dirs if os.path.normpath(d) not in system]
     cfg.header = _find_header(cfg.include_dirs, cflags)
@@ -154,9 +152,7 @@ def _from_compiler_defaults() -> LibchronyConfig | None:
     )
     if not _compiles(probe, ["-lchrony"]):
         return None
-    cfg = LibchronyConfig(found_by="compiler defaults", header=_find_header([], []))
-    cfg.libraries = ["chrony"]
-    return cfg
+    return LibchronyConfig(header=_find_header([], []))
 
 
 def find_libchrony() -> LibchronyConfig:
@@ -170,11 +166,7 @@ def find_libchrony() -> LibchronyConfig:
         cfg = finder()
         if cfg is not None:
             return cfg
-    pc_note = (
-        ""
-        if shutil.which(os.environ.get("PKG_CONFIG", "pkg-config"))
-        else " [pkg-config is not installed]"
-    )
+    pc_note = "" if _pkg_config_exe() else " [pkg-config is not installed]"
     raise LibchronyNotFoundError(
         INSTALL_HINT.format(
             pkg_config_path=os.environ.get("PKG_CONFIG_PATH", ""),
