@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TypeVar
+from typing import cast
 
 from ._core.constants import ErrorCode
 from ._core.session import Session
 from .exceptions import ChronyDataError
 from .models import RTCData, Source, SourceStats, TrackingStatus, Transport
 from .models._declare import decode
+from .models.catalog import ReportSpec, spec_for
 
 __all__ = ["ChronyConnection"]
 
-M = TypeVar("M")
+_TRACKING = spec_for("tracking")
+_SOURCES = spec_for("sources")
+_SOURCESTATS = spec_for("sourcestats")
+_RTCDATA = spec_for("rtcdata")
 
 
 class ChronyConnection:
@@ -107,11 +111,18 @@ class ChronyConnection:
 
     # -- typed reports -------------------------------------------------------
 
-    def _one(self, model: type[M], report: str) -> M:
-        return decode(model, self._session.record(report, 0), report)
-
-    def _all(self, model: type[M], report: str) -> list[M]:
-        return [decode(model, rec, report) for rec in self._session.records(report)]
+    def _fetch(self, spec: ReportSpec) -> object:
+        """Fetch and decode one report as its catalogue entry describes."""
+        try:
+            if spec.many:
+                return [
+                    decode(spec.model, rec, spec.name) for rec in self._session.records(spec.name)
+                ]
+            return decode(spec.model, self._session.record(spec.name, 0), spec.name)
+        except ChronyDataError as exc:
+            if spec.may_be_disabled and exc.error_code == ErrorCode.DISABLED:
+                return None
+            raise
 
     def get_tracking(self) -> TrackingStatus:
         """The system clock's synchronisation state (``chronyc tracking``).
@@ -120,21 +131,16 @@ class ChronyConnection:
             ChronyError: the subclass for what went wrong; a
                 :class:`ChronyTimeoutError` when chronyd does not answer in time.
         """
-        return self._one(TrackingStatus, "tracking")
+        return cast(TrackingStatus, self._fetch(_TRACKING))
 
     def get_sources(self) -> list[Source]:
         """Every time source (``chronyc sources``)."""
-        return self._all(Source, "sources")
+        return cast("list[Source]", self._fetch(_SOURCES))
 
     def get_source_stats(self) -> list[SourceStats]:
         """Measurement statistics of every source (``chronyc sourcestats``)."""
-        return self._all(SourceStats, "sourcestats")
+        return cast("list[SourceStats]", self._fetch(_SOURCESTATS))
 
     def get_rtc_data(self) -> RTCData | None:
         """The real-time clock's tracking data, or None when chronyd has it disabled."""
-        try:
-            return self._one(RTCData, "rtcdata")
-        except ChronyDataError as exc:
-            if exc.error_code == ErrorCode.DISABLED:
-                return None
-            raise
+        return cast("RTCData | None", self._fetch(_RTCDATA))
