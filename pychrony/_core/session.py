@@ -277,6 +277,7 @@ class Session:
         while True:
             session = self._state["session"]
             attempts += 1
+            malformed = False
             code = send(session)
             os_errno = ffi.errno
             if not reopened and _stale_socket(code, os_errno):
@@ -300,6 +301,12 @@ class Session:
                     reopened = True
                     self._reopen()
                     break
+                malformed = code == ErrorCode.INVALID_RESPONSE
+                if malformed:
+                    # A datagram damaged in transit (truncated): libchrony has
+                    # given up on the request, so count it as a lost attempt and
+                    # resend now rather than fail the call on one bad packet.
+                    break
                 if code != ErrorCode.OK:
                     self._fail(code, what, os_errno)
             else:
@@ -307,6 +314,8 @@ class Session:
             if reopened and self._state["session"] is not session:
                 continue  # resend on the fresh socket within the same budget
             if time.monotonic() >= deadline or attempts > self.retries:
+                if malformed:
+                    self._fail(ErrorCode.INVALID_RESPONSE, what, 0)
                 timeout = ChronyTimeoutError(
                     f"{what} from {self.describe()}: no reply after {attempts} "
                     f"attempt{'s' if attempts > 1 else ''} "
