@@ -8,6 +8,7 @@ from typing import cast
 from ._core.constants import ErrorCode
 from ._core.session import Session
 from .exceptions import ChronyDataError
+from .libchrony._generic import GenericReports
 from .models import RTCData, Source, SourceStats, TrackingStatus, Transport
 from .models._declare import decode
 from .models.catalog import ReportSpec, spec_for
@@ -20,7 +21,7 @@ _SOURCESTATS = spec_for("sourcestats")
 _RTCDATA = spec_for("rtcdata")
 
 
-class ChronyConnection:
+class ChronyConnection(GenericReports):
     """A connection to chronyd returning typed reports.
 
     Use it as a context manager; the same object may be entered again after
