@@ -135,7 +135,7 @@ def test_record_by_name_and_position() -> None:
 
 
 def test_record_missing_name_lists_the_fields() -> None:
-    with pytest.raises(KeyError, match="no field 'stratun'.*'stratum'") as info:
+    with pytest.raises(KeyError, match=r"no field 'stratun'.*'stratum'") as info:
         tracking()["stratun"]
     assert "record 0 of the tracking report" in str(info.value)
 
@@ -167,7 +167,9 @@ def test_record_as_dict_contains_and_get() -> None:
 
 
 def test_report_indexing_iteration_and_length() -> None:
-    records = [Record.from_raw("sources", i, [RawField("address", 5, 15, f"10.0.0.{i}")]) for i in range(3)]
+    records = [
+        Record.from_raw("sources", i, [RawField("address", 5, 15, f"10.0.0.{i}")]) for i in range(3)
+    ]
     report = Report("sources", records)
     assert len(report) == 3
     assert report[1]["address"].value == "10.0.0.1"
