@@ -188,6 +188,11 @@ class Record:
         """Field name to value, in libchrony's order."""
         return {fv.name: fv.value for fv in self.fields}
 
+    def __str__(self) -> str:
+        """One line: ``tracking[0]: reference ID=7F000003, stratum=9, ...`` (values as str())."""
+        fields = ", ".join(f"{fv.name}={fv}" for fv in self.fields)
+        return f"{self.report_name}[{self.index}]: {fields}"
+
     def _describe(self) -> str:
         return f"record {self.index} of the {self.report_name} report"
 

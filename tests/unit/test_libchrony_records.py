@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import math
 from datetime import datetime, timezone
 
@@ -163,6 +165,13 @@ def test_record_as_dict_contains_and_get() -> None:
     assert rec.get("nope", 42) == 42
 
 
+def test_record_str_is_one_readable_line() -> None:
+    text = str(tracking())
+    assert text.startswith("tracking[0]: reference ID=7F000003, address=127.0.0.3, stratum=9,")
+    assert "current correction=-1.04486492e-06 s" in text
+    assert "\n" not in text
+
+
 # -- Report ------------------------------------------------------------------
 
 
@@ -202,3 +211,13 @@ def test_timespec_conversions() -> None:
 
 def test_timespec_out_of_datetime_range_still_formats() -> None:
     assert TimeSpec(2**62, 5).isoformat() == f"{2**62}.000000005"
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["pychrony.libchrony._records", "pychrony._core.timespec"],
+)
+def test_docstring_examples_hold(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0
+    assert result.failed == 0
