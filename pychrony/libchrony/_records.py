@@ -108,7 +108,7 @@ class FieldValue:
                 return f"{value:o}"
             if content is FieldContent.FLAGS:
                 return f"0x{value:x}"
-            if content is FieldContent.INTERVAL_LOG2_SECONDS:
+            if content is FieldContent.INTERVAL_LOG2_SECONDS and -64 <= value <= 64:
                 return f"{value} log2(s) ({2.0**value:g} s)"
         text = f"{value:.9g}" if isinstance(value, float) else str(value)
         unit = self.unit

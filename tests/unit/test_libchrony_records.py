@@ -8,6 +8,8 @@ import math
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pychrony._core.session import RawField
 from pychrony.libchrony import (
@@ -91,6 +93,7 @@ def test_unit_of_every_content(content: C) -> None:
         (fv(0.5, T.FLOAT, C.OFFSET_PPM_PER_SECOND), "0.5 ppm/s"),
         (fv(-2, T.INTEGER, C.INTERVAL_LOG2_SECONDS), "-2 log2(s) (0.25 s)"),
         (fv(6, T.INTEGER, C.INTERVAL_LOG2_SECONDS), "6 log2(s) (64 s)"),
+        (fv(32767, T.INTEGER, C.INTERVAL_LOG2_SECONDS), "32767 log2(s)"),
         (fv(12, T.UINTEGER, C.INTERVAL_SECONDS), "12 s"),
         (fv(0x7F000001, T.UINTEGER, C.REFERENCE_ID), "7F000001"),
         (fv(0o377, T.UINTEGER, C.BITS), "377"),
@@ -221,3 +224,21 @@ def test_docstring_examples_hold(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0
     assert result.failed == 0
+
+
+_ANY_VALUE = st.one_of(
+    st.none(),
+    st.integers(min_value=-(2**63), max_value=2**64 - 1),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.builds(
+        TimeSpec,
+        st.integers(min_value=-(2**63), max_value=2**63 - 1),
+        st.integers(min_value=0, max_value=999_999_999),
+    ),
+)
+
+
+@given(value=_ANY_VALUE, ftype=st.sampled_from(T), content=st.sampled_from(C))
+def test_str_never_fails(value: object, ftype: T, content: C) -> None:
+    assert isinstance(str(FieldValue("x", value, ftype, content)), str)
