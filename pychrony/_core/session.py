@@ -46,6 +46,8 @@ MAX_RECORDS = 1 << 16
 # the process, and CFFI releases the GIL during calls: serialise the fetch+copy.
 _STRING_LOCK = threading.Lock()
 
+_MAX_POLL_MS = 1 << 30
+
 _RECONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ENOTCONN, errno.ENOENT, errno.EPIPE})
 
 
@@ -67,13 +69,17 @@ def validate_timing(timeout: object, retries: object) -> tuple[float, int]:
     """
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
-    if not math.isfinite(timeout) or timeout <= 0:
+    try:
+        seconds = float(timeout)
+    except OverflowError:  # an int beyond any float
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"timeout must be a positive, finite number of seconds, not {timeout!r}")
     if isinstance(retries, bool) or not isinstance(retries, int):
         raise TypeError(f"retries must be an int, not {type(retries).__name__}")
     if not 0 <= retries <= 30:
         raise ValueError(f"retries must be between 0 and 30, not {retries!r}")
-    return float(timeout), retries
+    return seconds, retries
 
 
 def budget(timeout: float, retries: int) -> float:
@@ -293,7 +299,7 @@ class Session:
                 remaining = attempt_end - time.monotonic()
                 if remaining <= 0:
                     break
-                if not self._poller.poll(max(1, math.ceil(remaining * 1000))):
+                if not self._poller.poll(_poll_ms(remaining)):
                     continue
                 code = lib.chrony_process_response(session)
                 os_errno = ffi.errno
@@ -375,6 +381,17 @@ def read_value(ffi: Any, lib: Any, session: Any, index: int, ftype: int) -> Any:
             ptr = lib.chrony_get_field_string(session, index)
             return None if ptr == ffi.NULL else ffi.string(ptr).decode("utf-8", "replace")
     return None
+
+
+def _poll_ms(seconds: float) -> int:
+    """``poll()``'s wait in whole milliseconds, at least 1.
+
+    poll() takes a C int: a longer wait (a huge ``timeout``, whose doubling may
+    even reach infinity) is waited in slices by the caller's loop.
+    """
+    if seconds * 1000 >= _MAX_POLL_MS:
+        return _MAX_POLL_MS
+    return max(1, math.ceil(seconds * 1000))
 
 
 def _stale_socket(code: int, os_errno: int) -> bool:
