@@ -49,7 +49,6 @@ from .models import (
     Transport,
 )
 
-
 __all__ = [
     "Activity",
     "AuthData",
