@@ -74,8 +74,10 @@ class SourceState(_TolerantEnum):
         NONSELECTABLE: not usable for selection (``?``).
         FALSETICKER: disagrees with the majority (``x``).
         JITTERY: too variable to be trusted (``~``).
-        UNSELECTED: acceptable but not combined (``-``).
-        SELECTABLE: combined with the selected source (``+``).
+        UNSELECTED: combined with the selected source, not selected itself
+            (``+``; chrony's name, despite what it suggests).
+        SELECTABLE: acceptable but left out of the combination, e.g. for its
+            distance (``-``).
     """
 
     SELECTED = 0
