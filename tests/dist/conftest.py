@@ -8,6 +8,7 @@ development ``.venv`` but the interpreter.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -89,18 +90,39 @@ def dist_files(tmp_path_factory: pytest.TempPathFactory) -> DistFiles:
     return DistFiles(sdist=sdists[0], wheel=wheels[0])
 
 
-@pytest.fixture(scope="session")
-def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Path], Path]:
-    """A factory: ``fresh_venv(name, wheel)`` installs ``wheel`` into a new venv.
+def find_python(minor: int) -> str | None:
+    """A working CPython 3.``minor``: on PATH, or installed by pyenv."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [shutil.which(f"python3.{minor}")]
+    candidates += sorted(str(p) for p in root.glob(f"versions/3.{minor}.*/bin/python3.{minor}"))
+    for candidate in filter(None, candidates):
+        check = "import sys; print(sys.implementation.name, *sys.version_info[:2])"
+        proc = run([candidate, "-c", check])  # a pyenv shim may exist yet refuse to run
+        if proc.returncode == 0 and proc.stdout.split() == ["cpython", "3", str(minor)]:
+            return candidate
+    return None
 
-    The venv has no pip of its own (the test runner's pip installs into it,
-    which is faster); dependencies (cffi) come from the configured index.
-    Returns the venv's python.
+
+FreshVenv = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> FreshVenv:
+    """A factory: ``fresh_venv(name, wheel, python=None)`` installs ``wheel`` into a new venv.
+
+    The venv (of ``python``, else of the running interpreter) has no pip of
+    its own: the test runner's pip installs into it, which is faster;
+    dependencies (cffi) come from the configured index. Returns the venv's
+    python.
     """
 
-    def make(name: str, wheel: Path) -> Path:
+    def make(name: str, wheel: Path, python_exe: str | None = None) -> Path:
         root = tmp_path_factory.mktemp(name)
-        venv.EnvBuilder(with_pip=False, symlinks=True).create(root)
+        if python_exe is None:
+            venv.EnvBuilder(with_pip=False, symlinks=True).create(root)
+        else:
+            proc = run([python_exe, "-m", "venv", "--without-pip", str(root)])
+            assert proc.returncode == 0, f"{python_exe} -m venv failed:\n{output(proc)}"
         python = root / "bin" / "python"
         cmd = [PYTHON, "-m", "pip", "--python", str(python), "install", "-q", str(wheel)]
         proc = run(cmd, cwd=root)

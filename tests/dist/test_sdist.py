@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 import pychrony
 from pychrony.sandbox import Sandbox
 
-from .conftest import REPO, DistFiles, clean_env, output, run
+from .conftest import REPO, DistFiles, FreshVenv, clean_env, output, run
 
 pytestmark = pytest.mark.dist
 
@@ -80,7 +79,7 @@ def test_sdist_holds_exactly_the_build_inputs(dist_files: DistFiles) -> None:
 
 def test_sdist_builds_a_working_wheel_against_pkg_config_libchrony(
     dist_files: DistFiles,
-    fresh_venv: Callable[[str, Path], Path],
+    fresh_venv: FreshVenv,
     sandbox: Sandbox,
     native: None,
     tmp_path: Path,

@@ -24,7 +24,7 @@ import pychrony
 from pychrony.sandbox import Sandbox
 from tests.conftest import missing
 
-from .conftest import DistFiles, output, run
+from .conftest import DistFiles, FreshVenv, find_python, output, run
 
 pytestmark = pytest.mark.dist
 
@@ -143,7 +143,7 @@ def hide_libchrony(native: None) -> Callable[[list[str]], list[str]]:
 
 def test_wheel_runs_without_system_libchrony(
     dist_files: DistFiles,
-    fresh_venv: Callable[[str, Path], Path],
+    fresh_venv: FreshVenv,
     hide_libchrony: Callable[[list[str]], list[str]],
     sandbox: Sandbox,
     tmp_path: Path,
@@ -178,3 +178,19 @@ def test_wheel_runs_without_system_libchrony(
     assert result["version"] == pychrony.__version__
     assert result["synchronized"] is True, result
     assert result["reachable"] == sandbox.sources, result
+
+
+# The ends of the supported range: the abi3 floor and the newest CPython.
+@pytest.mark.parametrize("minor", [10, 13])
+def test_one_wheel_serves_every_supported_cpython(
+    minor: int, dist_files: DistFiles, fresh_venv: FreshVenv, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    python_exe = find_python(minor)
+    if python_exe is None:
+        missing(f"CPython 3.{minor} is not installed (on PATH or with pyenv)")
+    python = fresh_venv(f"py3{minor}-venv", dist_files.wheel, python_exe)
+    query = run([str(python), "-I", "-c", PROBE, sandbox.socket_path], cwd=tmp_path)
+    assert query.returncode == 0, f"the wheel failed on CPython 3.{minor}:\n{output(query)}"
+    result = json.loads(query.stdout)
+    assert f"/python3.{minor}/site-packages/" in result["pychrony"], result
+    assert result["synchronized"] is True, result
