@@ -721,7 +721,10 @@ def chrony_get_field_constant_name(session: ChronySession, field: int, value: in
 
 
 def chrony_get_error_string(err: int) -> str:
-    """The name libchrony gives ``err`` (``"CHRONY_OK"``, ..., or ``"Unknown error"``)."""
+    """The description libchrony gives ``err`` (its "unknown" text for unknown codes).
+
+    The wording is libchrony's and differs between its releases.
+    """
     code = _int_arg(err, "error code")
     ffi, lib = _native.load()
     if not 0 <= code <= 0xFFFFFFFF:
