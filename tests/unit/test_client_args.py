@@ -11,6 +11,7 @@ import gc
 import math
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -468,3 +469,55 @@ def test_deinit_and_garbage_collection_free_the_c_session() -> None:
         del session
         gc.collect()
         assert open_fds() == before
+
+
+def test_default_address_opens_a_socket() -> None:
+    # libchrony's fallback ends at UDP 127.0.0.1:323 / ::1, which "connect"
+    # without a listener; whichever it picked, it is a closable ChronySocket.
+    for address in (None, ""):
+        sock = chrony_open_socket(address)
+        assert isinstance(sock, socket.socket)
+        assert sock.fileno() >= 0
+        chrony_close_socket(sock)
+        assert sock.fileno() == -1
+
+
+def test_refused_port_is_recv_failed_not_a_hang() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+    sock = chrony_open_socket(address)  # nothing listens there any more
+    assert sock is not None
+    _, session = chrony_init_session(sock)
+    assert session is not None
+    assert chrony_request_record(session, "tracking", 0) == ChronyError.OK
+    # The ICMP "port unreachable" wakes the wait; libchrony's recv reports it.
+    assert chrony_process_response(session, timeout=5) == ChronyError.RECV_FAILED
+    chrony_deinit_session(session)
+    chrony_close_socket(sock)
+
+
+def test_deinit_from_another_thread_never_frees_under_a_call(pair: Pair) -> None:
+    s = pair.session
+    outcomes: list[str] = []
+
+    def reader() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                chrony_get_field_name(s, 0)
+                chrony_get_record_number_fields(s)
+                chrony_get_field_content(s, 0)
+            except ValueError:
+                outcomes.append("refused")
+                return
+        outcomes.append("finished")
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.02)
+    chrony_deinit_session(s)
+    for t in threads:
+        t.join(timeout=30)
+    assert outcomes == ["refused"] * 3
