@@ -11,6 +11,7 @@ refuse use after release with a Python exception.
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 import warnings
 import weakref
@@ -30,6 +31,12 @@ _SOCKETS_LOCK = threading.Lock()
 # after the other consumed it.
 _FD_LOCKS: dict[int, threading.Lock] = {}
 
+# Kernel-level backstop on libchrony's blocking send and recv: a Unix socket
+# whose chronyd is stopped with a full queue would block send forever, and a
+# datagram taken by another reader of the fd would block recv. The normal
+# deadline is chrony_process_response's poll; this only bounds the rest.
+_KERNEL_TIMEOUT = struct.pack("@ll", 2, 0)  # struct timeval: 2 s
+
 
 def fd_lock(fd: int) -> threading.Lock:
     """The lock serialising waits and receives on ``fd``."""
@@ -48,7 +55,9 @@ class ChronySocket(socket.socket):
     """A socket opened by ``chrony_open_socket``, closed by ``chrony_close_socket``.
 
     An ordinary :class:`socket.socket` (``fileno()``, ``getsockname()``,
-    ``with`` blocks) whose :meth:`close` hands the fd back to libchrony, which
+    ``with`` blocks) with kernel send and receive timeouts of 2 s (so neither
+    of libchrony's blocking calls can hang), whose :meth:`close` hands the
+    fd back to libchrony, which
     also removes the client-side Unix socket file (``libchrony.N`` beside
     chronyd's socket) it bound when opening. Closing is idempotent, and a
     socket dropped without closing is closed the same way (with a
@@ -61,6 +70,8 @@ class ChronySocket(socket.socket):
 
     def __init__(self, fd: int) -> None:
         super().__init__(fileno=fd)
+        self.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _KERNEL_TIMEOUT)
+        self.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _KERNEL_TIMEOUT)
         with _SOCKETS_LOCK:
             _SOCKETS[fd] = self
 

@@ -11,6 +11,7 @@ import gc
 import math
 import os
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -521,3 +522,15 @@ def test_deinit_from_another_thread_never_frees_under_a_call(pair: Pair) -> None
     for t in threads:
         t.join(timeout=30)
     assert outcomes == ["refused"] * 3
+
+
+def test_opened_sockets_have_kernel_timeouts_as_a_backstop() -> None:
+    sock = chrony_open_socket("127.0.0.1:9")
+    assert sock is not None
+    try:
+        for option in (socket.SO_SNDTIMEO, socket.SO_RCVTIMEO):
+            seconds, micros = struct.unpack("@ll", sock.getsockopt(socket.SOL_SOCKET, option, 16))
+            assert 0 < seconds + micros / 1e6 <= 5
+        assert sock.gettimeout() is None  # still a blocking socket, as libchrony expects
+    finally:
+        chrony_close_socket(sock)
