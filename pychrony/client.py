@@ -33,9 +33,15 @@ Where this layer differs from C, it raises rather than crash or mislead:
 - a typed getter used on a field of another type (``chrony_get_field_float``
   on a UINTEGER field): :class:`TypeError` naming the field's type (C returns
   0 or NaN);
+- network calls on a session whose socket object was closed:
+  :class:`ValueError` (C would use whatever file now has that fd number);
 - :func:`chrony_process_response` waits at most ``timeout`` seconds for the
   reply and then raises :class:`pychrony.ChronyTimeoutError` (C blocks in
   ``recv`` forever when a UDP reply is lost).
+
+Threads: calls on one session are serialised, so a deinit never frees a
+session under a running call, and strings are copied out of libchrony's
+process-wide buffer under the same lock the other layers use.
 
 Values mirror C. In particular libchrony returns 16-bit signed fields (the
 sources report's ``poll``) from ``chrony_get_field_integer`` without sign
