@@ -128,14 +128,15 @@ import select
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, TypeVar
 
 from . import _native
 from ._core.constants import ErrorCode, FieldContent, FieldType
 from ._core.handles import ChronySession, ChronySocket, fd_lock, socket_for_fd
+from ._core.report_names import supported_reports
 from ._core.session import _STRING_LOCK
+from ._core.timespec import TimeSpec
 from .exceptions import ChronyLibraryError, ChronyTimeoutError
 
 __all__ = [
@@ -185,25 +186,6 @@ _POLL_MAX_MS = _INT_MAX  # poll(2) takes a C int of milliseconds
 
 # The default wait of chrony_process_response: chronyc's own first timeout.
 DEFAULT_TIMEOUT = 1.0
-
-
-@dataclass(frozen=True)
-class TimeSpec:
-    """A C ``struct timespec``: whole seconds and nanoseconds.
-
-    ``float(ts)`` gives the time in seconds (for a TIME field: since the Unix
-    epoch), at float precision.
-
-    Attributes:
-        tv_sec: seconds.
-        tv_nsec: nanoseconds, 0 to 999999999.
-    """
-
-    tv_sec: int
-    tv_nsec: int
-
-    def __float__(self) -> float:
-        return self.tv_sec + self.tv_nsec / 1e9
 
 
 # -- argument checks ---------------------------------------------------------
@@ -277,12 +259,11 @@ def _report_pointer(report: object) -> Any:
     """
     ffi, lib = _native.load()
     name = _name_bytes(report, "report name", ascii_only=True)
-    for i in range(lib.chrony_get_number_supported_reports()):
-        ptr = lib.chrony_get_report_name(i)
-        if ptr != ffi.NULL and ffi.string(ptr) == name:
-            return ptr
-    # Unknown: libchrony returns UNKNOWN_REPORT without keeping the pointer.
-    return ffi.new("char[]", name)
+    try:
+        return lib.chrony_get_report_name(supported_reports().index(name.decode("ascii")))
+    except ValueError:
+        # Unknown: libchrony returns UNKNOWN_REPORT without keeping the pointer.
+        return ffi.new("char[]", name)
 
 
 # -- sockets -----------------------------------------------------------------

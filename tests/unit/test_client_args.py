@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import pychrony
+import pychrony.libchrony
 from pychrony import ChronyTimeoutError
 from pychrony._core.constants import ErrorCode, FieldContent, FieldType
 from pychrony.client import (
@@ -120,6 +121,8 @@ def test_timespec_is_frozen_and_converts_to_float() -> None:
     assert ts == TimeSpec(1_700_000_000, 250_000_000)
     with pytest.raises(AttributeError):
         ts.tv_sec = 0  # type: ignore[misc]
+    # One class for every layer that hands out timespecs.
+    assert TimeSpec is pychrony.libchrony.TimeSpec
 
 
 def test_error_strings_are_libchronys() -> None:
