@@ -110,6 +110,10 @@ class ChronySession:
 
     def __init__(self, ptr: Any, fd: int, sock: socket.socket | None) -> None:
         ffi, lib = _native.load()
+        if not isinstance(ptr, ffi.CData) or ffi.typeof(ptr) is not ffi.typeof("chrony_session *"):
+            raise TypeError("ChronySession wraps a session from chrony_init_session only")
+        if ptr == ffi.NULL:
+            raise ValueError("ChronySession needs a session, not NULL")
         # ffi.gc frees a forgotten session; ffi.release runs it early, once.
         self._ptr: Any = ffi.gc(ptr, lib.chrony_deinit_session)
         self._fd = fd

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import pychrony
+import pychrony._native
 import pychrony.libchrony
 from pychrony import ChronyTimeoutError
 from pychrony._core.constants import ErrorCode, FieldContent, FieldType
@@ -537,3 +538,13 @@ def test_opened_sockets_have_kernel_timeouts_as_a_backstop() -> None:
         assert sock.gettimeout() is None  # still a blocking socket, as libchrony expects
     finally:
         chrony_close_socket(sock)
+
+
+def test_session_objects_wrap_only_libchrony_sessions() -> None:
+    ffi, _ = pychrony._native.load()
+    with pytest.raises(TypeError, match="chrony_init_session"):
+        ChronySession(12345, 3, None)
+    with pytest.raises(TypeError, match="chrony_init_session"):
+        ChronySession(ffi.new("int *"), 3, None)
+    with pytest.raises(ValueError, match="NULL"):
+        ChronySession(ffi.cast("chrony_session *", 0), 3, None)
