@@ -9,7 +9,7 @@ decides how to report them (``check`` must answer UNKNOWN, not exit 2).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NoReturn
 
 from ..models.catalog import REPORTS
@@ -45,7 +45,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, self.prog)
 
 
-def _number(kind: Callable[[str], float], *, minimum: float, strict: bool) -> Callable[[str], float]:
+def _number(
+    kind: Callable[[str], float], *, minimum: float, strict: bool
+) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = kind(text)
@@ -59,7 +61,7 @@ def _number(kind: Callable[[str], float], *, minimum: float, strict: bool) -> Ca
     return parse
 
 
-def _common() -> argparse.ArgumentParser:
+def _common() -> _Parser:
     # SUPPRESS defaults: an option given before the command must not be reset
     # by the subcommand's copy of it; main() fills in DEFAULTS afterwards.
     common = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
@@ -86,9 +88,7 @@ def _common() -> argparse.ArgumentParser:
         metavar="N",
         help="resends, each doubling the wait (default 2)",
     )
-    group.add_argument(
-        "-f", "--format", choices=FORMATS, help="output format (default table)"
-    )
+    group.add_argument("-f", "--format", choices=FORMATS, help="output format (default table)")
     group.add_argument(
         "--watch",
         type=_number(float, minimum=0, strict=True),
@@ -105,7 +105,7 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser(
-    extra: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]],
+    extra: Mapping[str, tuple[str, Callable[[argparse.ArgumentParser], None]]],
 ) -> argparse.ArgumentParser:
     """The whole parser.
 

@@ -49,7 +49,13 @@ _EXTRA_HINT = "pychrony check needs nagiosplugin: pip install 'pychrony[check]'"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The plugin's own options."""
     parser.add_argument(
-        "-H", "--host", dest="addresses", action="append", metavar="ADDRESS", help="same as -a"
+        "-H",
+        "--host",
+        dest="addresses",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="ADDRESS",
+        help="same as -a",
     )
     group = parser.add_argument_group("thresholds (Nagios range syntax)")
     group.add_argument("-w", "--warning", metavar="RANGE", help="absolute offset, seconds")
@@ -117,7 +123,7 @@ def thresholds(args: argparse.Namespace) -> Thresholds:
     from nagiosplugin import Range
 
     def pair(warn_opt: str, crit_opt: str) -> tuple[Any, Any]:
-        out = []
+        out: list[Any] = []
         for opt in (warn_opt, crit_opt):
             text = getattr(args, opt)
             if text is None:

@@ -111,13 +111,13 @@ def query(
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(targets))]
     for thread in threads:
         thread.start()
-    for thread, target in zip(threads, targets):
+    for thread, target in zip(threads, targets, strict=True):
         thread.join(budget(target.timeout, target.retries) * (calls + 1) + _JOIN_MARGIN)
     if missing:
         raise missing[0]
     return [
         out if out is not None else Outcome(t, None, f"{t.label}: no answer in time")
-        for out, t in zip(outcomes, targets)
+        for out, t in zip(outcomes, targets, strict=True)
     ]
 
 

@@ -19,7 +19,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .query import Outcome
 from .values import Plain
 
 __all__ = ["Block", "cell", "render_csv", "render_json", "render_table"]
@@ -62,7 +61,8 @@ def cell(value: Plain) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return format(value, _FLOAT_FORMAT)
+        # Timestamps (seconds since the epoch) read better without an exponent.
+        return f"{value:.3f}" if abs(value) >= 1e6 else format(value, _FLOAT_FORMAT)
     if isinstance(value, list):
         return ",".join(cell(v) for v in value)
     return str(value)
@@ -71,8 +71,10 @@ def cell(value: Plain) -> str:
 def _columnar(rows: list[dict[str, Plain]], cols: list[str]) -> list[str]:
     cells = [[cell(r.get(c)) for c in cols] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
     return lines
 
 

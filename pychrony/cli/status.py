@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ..connection import ChronyConnection
 from ..models import Source, SourceMode, SourceState, TrackingStatus
@@ -19,7 +19,9 @@ from .values import Plain, record_dict
 __all__ = ["Overview", "StatusView", "human_seconds", "reachable", "selectable"]
 
 # States in which chronyd considers a source good enough to synchronise to.
-SELECTABLE_STATES = frozenset({SourceState.SELECTED, SourceState.SELECTABLE, SourceState.UNSELECTED})
+SELECTABLE_STATES = frozenset(
+    {SourceState.SELECTED, SourceState.SELECTABLE, SourceState.UNSELECTED}
+)
 NEVER = 0xFFFFFFFF  # last_sample_ago when a source never gave a sample
 
 _STATE_MARK = {
@@ -147,7 +149,9 @@ class Overview:
                 )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+        lines += [
+            "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        ]
         return lines
 
 
@@ -155,7 +159,7 @@ class StatusView:
     """``status``: tracking and sources of each server."""
 
     calls = 2
-    columns = [
+    columns: ClassVar[list[str]] = [
         "synchronised",
         "reference",
         "stratum",

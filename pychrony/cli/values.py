@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from enum import Enum
-from typing import Any
+from enum import Enum, Flag
+from typing import Any, cast
 
 from ..models.catalog import ReportSpec
 
@@ -20,7 +20,16 @@ Plain = Any  # a JSON-compatible value: None, bool, int, float, str, list, dict
 
 
 def plain(value: object) -> Plain:
-    """One attribute as a JSON-compatible value: enums by name, NaN/inf as None."""
+    """One attribute as a JSON-compatible value: enums by name, NaN/inf as None.
+
+    Flags become the list of their set members' names (``[]`` for none).
+    """
+    if isinstance(value, Flag):
+        return [
+            m.name
+            for m in type(value)
+            if m.name and m.value and m.value & (m.value - 1) == 0 and value & m == m
+        ]
     if isinstance(value, Enum):
         return value.name
     if isinstance(value, float) and not math.isfinite(value):
@@ -49,7 +58,7 @@ def records_of(spec: ReportSpec, value: object) -> list[object]:
     if value is None:
         return []
     if spec.many:
-        return list(value)  # type: ignore[call-overload]
+        return list(cast("list[object]", value))
     return [value]
 
 

@@ -9,7 +9,7 @@ their field lists follow :data:`pychrony.models.catalog.REPORTS`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ..connection import ChronyConnection
 from ..exceptions import ChronyConnectionError, ChronyDataError, ChronyError, ChronyPermissionError
@@ -77,7 +77,7 @@ class ReportView:
 class ReportsView:
     """Which reports the server answers, probed one by one through the catalogue."""
 
-    columns = ["report", "method", "available", "records", "detail"]
+    columns: ClassVar[list[str]] = ["report", "method", "available", "records", "detail"]
 
     def __init__(self, specs: Sequence[ReportSpec] = REPORTS) -> None:
         self.specs = tuple(specs)
