@@ -53,7 +53,11 @@ def _view(command: str) -> View:
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser(_EXTRA)
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            # Named after the command, so that check's errors stay UNKNOWN.
+            prog = f"{parser.prog} {args.command}"
+            raise UsageError(f"unrecognized arguments: {' '.join(extras)}", prog)
         for name, default in DEFAULTS.items():
             if not hasattr(args, name):
                 setattr(args, name, default)

@@ -326,7 +326,8 @@ COMPATIBLE: dict[str, Callable[[Any], Iterator[Metric]]] = {
 
 # --- generic export of any other report ---------------------------------------
 
-_UNITS = (("seconds", "seconds"), ("ppm", "ppm"), ("bits", "bits"), ("bytes", "bytes"))
+# Prometheus wants base units: bits are left unsuffixed rather than renamed.
+_UNITS = (("seconds", "seconds"), ("ppm", "ppm"), ("bytes", "bytes"))
 _ADDRESS_FIELDS = ("address", "remote_address")
 
 

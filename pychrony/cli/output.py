@@ -28,7 +28,13 @@ _CLEAR = "\x1b[H\x1b[2J"
 def present(
     view: View, outcomes: Sequence[Outcome[Any]], fmt: str, *, header: bool, compact: bool
 ) -> str:
-    """The outcomes of one round in format ``fmt`` (``table``, ``json`` or ``csv``)."""
+    """The outcomes of one round in format ``fmt`` (``table``, ``json`` or ``csv``).
+
+    A lone server that failed prints nothing: its error goes to stderr, and
+    JSON's ``null`` stays the answer of a report chronyd has disabled.
+    """
+    if len(outcomes) == 1 and not outcomes[0].ok:
+        return ""
     if fmt == "json":
         docs = [(o.label, view.document(o.value) if o.ok else None, o.error) for o in outcomes]
         return render_json(docs, compact=compact)
