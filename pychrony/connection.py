@@ -8,6 +8,7 @@ from typing import cast
 from ._core.constants import ErrorCode
 from ._core.session import Session
 from .exceptions import ChronyDataError
+from .libchrony._generic import GenericReports
 from .models import (
     Activity,
     AuthData,
@@ -38,7 +39,7 @@ _RTCDATA = spec_for("rtcdata")
 _SMOOTHING = spec_for("smoothing")
 
 
-class ChronyConnection:
+class ChronyConnection(GenericReports):
     """A connection to chronyd returning typed reports.
 
     Use it as a context manager; the same object may be entered again after
