@@ -140,6 +140,7 @@ def build_parser(
         doc = doc.replace("``", "")
         add(spec.name, f"the {spec.name} report: {doc[0].lower()}{doc[1:]}")
     add("reports", "which reports the server answers")
+    add("dump", "every report the server serves, with libchrony's own field names")
     for name, (help_text, add_options) in extra.items():
         add_options(add(name, help_text))
     return parser

@@ -12,6 +12,7 @@ from ..exceptions import ChronyLibraryError
 from ..models.catalog import spec_for
 from . import check, exporter
 from .args import DEFAULTS, UsageError, build_parser
+from .dump import DumpView
 from .exitcodes import ExitCode
 from .output import run_view
 from .query import Target, one_line
@@ -47,6 +48,8 @@ def _view(command: str) -> View:
         return StatusView()
     if command == "reports":
         return ReportsView()
+    if command == "dump":
+        return DumpView()
     return ReportView(spec_for(command))
 
 

@@ -59,8 +59,10 @@ def test_json_of_every_report_matches_the_api(
 ) -> None:
     if refused_over_udp(spec, address):
         code, out, err = run(capsys, "-a", address, spec.name, "--format", "json")
-        assert code == 1 and out == ""
-        assert len(err.splitlines()) == 1 and "refused" in err
+        assert code == 1
+        assert out == ""
+        assert len(err.splitlines()) == 1
+        assert "refused" in err
         return
     before = api_records(address, spec)
     code, out, err = run(capsys, "-a", address, spec.name, "--format", "json")
@@ -72,7 +74,8 @@ def test_json_of_every_report_matches_the_api(
         assert doc is None  # disabled on this server
         return
     records = doc if spec.many else [doc]
-    assert isinstance(records, list) and len(records) == len(before)
+    assert isinstance(records, list)
+    assert len(records) == len(before)
     for got, want in zip(records, stable(before, after), strict=True):
         assert list(got) == names
         for key, value in want.items():
@@ -134,13 +137,16 @@ def test_status_gives_the_overview(sandbox: Sandbox, capsys: pytest.CaptureFixtu
     assert "stratum 9" in out.splitlines()[0]
     assert "3 of 4 reachable" in out
     never = [line for line in out.splitlines() if "127.0.0.4" in line]
-    assert len(never) == 1 and never[0].rstrip().endswith("never")
+    assert len(never) == 1
+    assert never[0].rstrip().endswith("never")
 
     code, out, _ = run(capsys, "-a", sandbox.socket_path, "status", "-f", "json")
     doc = json.loads(out)
-    assert doc["synchronised"] is True and doc["stratum"] == 9
+    assert doc["synchronised"] is True
+    assert doc["stratum"] == 9
     assert (doc["sources_total"], doc["sources_reachable"]) == (4, 3)
-    assert len(doc["sources"]) == 4 and doc["tracking"]["stratum"] == 9
+    assert len(doc["sources"]) == 4
+    assert doc["tracking"]["stratum"] == 9
 
 
 def test_reports_says_what_each_transport_serves(
@@ -169,7 +175,8 @@ def test_several_servers_are_labelled_and_a_dead_one_is_reported(
     assert list(doc) == [sandbox.socket_path, sandbox.udp_address, DEAD]
     assert doc[sandbox.socket_path]["stratum"] == doc[sandbox.udp_address]["stratum"] == 9
     assert list(doc[DEAD]) == ["error"]
-    assert err.count("\n") == 1 and err.startswith(f"pychrony: {DEAD}: ")
+    assert err.count("\n") == 1
+    assert err.startswith(f"pychrony: {DEAD}: ")
 
     code, out, _ = run(capsys, *argv, "sources", "-f", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -177,7 +184,8 @@ def test_several_servers_are_labelled_and_a_dead_one_is_reported(
     assert len(rows) == 8
 
     code, out, _ = run(capsys, *argv, "activity")
-    assert f"== {DEAD} ==" in out and "(no answer:" in out
+    assert f"== {DEAD} ==" in out
+    assert "(no answer:" in out
 
 
 def test_watch_appends_records_when_not_on_a_terminal(
@@ -189,7 +197,8 @@ def test_watch_appends_records_when_not_on_a_terminal(
     assert [json.loads(line)["stratum"] for line in out.splitlines()] == [9, 9, 9]
     code, out, _ = run(capsys, *args, "sources", "-f", "csv")
     lines = out.splitlines()
-    assert lines[0].startswith("address,") and len(lines) == 1 + 3 * 4
+    assert lines[0].startswith("address,")
+    assert len(lines) == 1 + 3 * 4
     code, out, _ = run(capsys, *args, "activity")
     assert sum(line.startswith("# ") for line in out.splitlines()) == 3
 
@@ -210,8 +219,10 @@ def test_bad_usage_is_one_line_and_exit_2(
     argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(capsys, *argv)
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("pychrony: ")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("pychrony: ")
 
 
 def test_a_dead_server_is_one_line_and_exit_1(
@@ -219,7 +230,9 @@ def test_a_dead_server_is_one_line_and_exit_1(
 ) -> None:
     code, out, err = run(capsys, "-a", DEAD, *FAST, "tracking")
     assert (code, out) == (1, "")
-    assert err.count("\n") == 1 and DEAD in err and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert DEAD in err
+    assert "Traceback" not in err
 
 
 # --- the installed command, as a shell runs it -------------------------------------
@@ -254,7 +267,8 @@ def test_help_documents_the_exit_codes() -> None:
         check=False,
     )
     assert proc.returncode == 0
-    assert "exit codes:" in proc.stdout and "141" in proc.stdout
+    assert "exit codes:" in proc.stdout
+    assert "141" in proc.stdout
 
 
 def _watching(sandbox: Sandbox) -> subprocess.Popen[bytes]:
@@ -267,22 +281,50 @@ def _watching(sandbox: Sandbox) -> subprocess.Popen[bytes]:
 
 def test_a_closed_stdout_pipe_ends_quietly(sandbox: Sandbox) -> None:
     proc = _watching(sandbox)
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
     assert proc.stdout.readline().startswith(b"# ")
     proc.stdout.close()  # like `| head -1`
     code = proc.wait(timeout=30)
     err = proc.stderr.read()
     proc.stderr.close()
     assert code == 141
-    assert b"Traceback" not in err and err == b""
+    assert b"Traceback" not in err
+    assert err == b""
 
 
 def test_ctrl_c_is_one_line_and_exit_130(sandbox: Sandbox) -> None:
     proc = _watching(sandbox)
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
     proc.stdout.readline()
     proc.send_signal(signal.SIGINT)
     deadline = time.monotonic() + 30
-    out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+    _out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
     assert proc.returncode == 130
     assert err.decode() == "pychrony: interrupted\n"
+
+
+def test_dump_shows_every_served_report_with_libchrony_names(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ChronyConnection(sandbox.udp_address) as conn:
+        served = conn.get_all_reports()
+        stratum = conn.get_tracking().stratum
+    code, out, err = run(capsys, "-a", sandbox.udp_address, "dump", "-f", "json")
+    assert (code, err) == (0, "")
+    doc = json.loads(out)
+    assert list(doc) == list(served)
+    assert "selectdata" not in doc  # refused over UDP: left out
+    assert doc["tracking"]["stratum"] == stratum
+    assert [s["address"] for s in doc["sources"]] == [f"127.0.0.{i}" for i in range(1, 5)]
+
+    code, out, _ = run(capsys, "-a", sandbox.socket_path, "dump", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["report"] for r in rows} >= {"tracking", "sources", "selectdata", "serverstats"}
+    skew = next(r for r in rows if (r["report"], r["field"]) == ("tracking", "skew"))
+    assert skew["unit"] == "ppm"
+
+    code, out, _ = run(capsys, "-a", sandbox.socket_path, "dump")
+    assert "[tracking]" in out
+    assert "[sources #3]" in out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -59,16 +60,18 @@ def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
 def exporter(sandbox: Sandbox) -> Iterator[str]:
     """The exporter as its own process, every collector on; yields its /metrics URL."""
     switches = [f"--collector.{spec.name}" for spec in REPORTS]
+    command = [sys.executable, "-m", "pychrony", "-a", sandbox.socket_path, "exporter"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pychrony", "-a", sandbox.socket_path, "exporter"]
-        + ["--listen", "127.0.0.1:0", *switches],
+        [*command, "--listen", "127.0.0.1:0", *switches],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert proc.stderr is not None
-        line = proc.stderr.readline()  # the process prints it once it listens
+        # The exporter prints its URL once it listens.
+        ready, _, _ = select.select([proc.stderr], [], [], START_TIMEOUT)
+        line = proc.stderr.readline() if ready else ""
         match = re.search(r"http://\S+/metrics", line)
         assert match, f"exporter did not start: {line!r}"
         yield match.group(0)
@@ -157,27 +160,22 @@ def prometheus(exporter: str) -> Iterator[str]:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         web = f"127.0.0.1:{port}"
-        log = Path(tmp, "prometheus.log").open("w")
-        proc = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={tmp}/data",
-                f"--web.listen-address={web}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield f"http://{web}"
-        finally:
-            proc.terminate()
+        flags = [
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tmp}/data",
+            f"--web.listen-address={web}",
+        ]
+        with Path(tmp, "prometheus.log").open("w") as log:
+            proc = subprocess.Popen([binary, *flags], stdout=log, stderr=subprocess.STDOUT)
             try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-            log.close()
+                yield f"http://{web}"
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=10)
 
 
 def _query(base: str, expr: str) -> list[dict[str, object]]:
@@ -205,8 +203,11 @@ def test_prometheus_scrapes_the_exporter(prometheus: str, sandbox: Sandbox) -> N
     assert result, f"Prometheus returned no chrony_tracking_stratum in 30 s ({last_error})"
     (series,) = result
     value = series["value"]
-    assert isinstance(value, list) and float(value[1]) == stratum
+    assert isinstance(value, list)
+    assert float(value[1]) == stratum
     metric = series["metric"]
-    assert isinstance(metric, dict) and metric["job"] == "chrony"
+    assert isinstance(metric, dict)
+    assert metric["job"] == "chrony"
     (up,) = _query(prometheus, 'up{job="chrony"}')
-    assert isinstance(up["value"], list) and up["value"][1] == "1"
+    assert isinstance(up["value"], list)
+    assert up["value"][1] == "1"
