@@ -7,6 +7,9 @@ import csv
 import dataclasses
 import io
 import json
+import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -328,3 +331,35 @@ def test_dump_shows_every_served_report_with_libchrony_names(
     code, out, _ = run(capsys, "-a", sandbox.socket_path, "dump")
     assert "[tracking]" in out
     assert "[sources #3]" in out
+
+
+def test_watch_redraws_a_terminal_in_place(sandbox: Sandbox) -> None:
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [*_command(), "-a", sandbox.socket_path, "--watch", "0.05", "--count", "2", "activity"],
+            stdout=secondary,
+            stderr=subprocess.PIPE,
+        )
+        os.close(secondary)
+        secondary = -1
+        _, err = proc.communicate(timeout=30)
+        chunks = []
+        for _ in range(1000):  # the child has exited: what it wrote is finite
+            if not select.select([primary], [], [], 0.5)[0]:
+                break
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the terminal's other end is gone: all read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(primary)
+        if secondary >= 0:
+            os.close(secondary)
+    screen = b"".join(chunks).decode()
+    assert (proc.returncode, err) == (0, b"")
+    assert screen.count("\x1b[H\x1b[2J") == 2  # cleared before each of the two rounds
+    assert screen.count("online_sources") == 2
