@@ -12,6 +12,7 @@ import argparse
 from collections.abc import Callable, Mapping
 from typing import NoReturn
 
+from .. import __version__
 from ..models.catalog import REPORTS
 from .exitcodes import EPILOG
 
@@ -121,6 +122,7 @@ def build_parser(
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
+    parser.add_argument("-V", "--version", action="version", version=f"pychrony {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
