@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import select
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable
 
 import pytest
@@ -75,3 +80,43 @@ def test_one_reused_connection_through_repeated_restarts(native: None, transport
                 box.start_client()
                 assert conn.get_tracking().stratum >= 0
             assert not conn.is_open
+
+
+def _scrape_up(url: str) -> float:
+    with urllib.request.urlopen(url, timeout=10) as reply:
+        text = reply.read().decode()
+    values = [line.split()[-1] for line in text.splitlines() if line.startswith("chrony_up ")]
+    assert len(values) == 1, text
+    return float(values[0])
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize("transport", ["unix", "udp"])
+def test_exporter_reports_chronyd_down_and_back_up(native: None, transport: str) -> None:
+    with Sandbox(sources=1, unreachable_sources=0, smoothing=False) as box:
+        address = box.socket_path if transport == "unix" else box.udp_address
+        command = [sys.executable, "-m", "pychrony", "-a", address, "--timeout", "0.2"]
+        proc = subprocess.Popen(
+            [*command, "exporter", "--listen", "127.0.0.1:0"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proc.stderr is not None
+            ready, _, _ = select.select([proc.stderr], [], [], 15)
+            line = proc.stderr.readline() if ready else ""
+            match = re.search(r"http://\S+/metrics", line)
+            assert match, f"exporter did not start: {line!r}"
+            url = match.group(0)
+            assert _scrape_up(url) == 1.0
+            box.stop_client()
+            start = time.monotonic()
+            assert _scrape_up(url) == 0.0
+            assert time.monotonic() - start < 2.0, "a stopped chronyd must not stall the scrape"
+            box.start_client()
+            assert _scrape_up(url) == 1.0
+            assert proc.poll() is None, "the exporter must outlive chronyd's restart"
+        finally:
+            proc.terminate()
+            assert proc.wait(timeout=10) == 0
