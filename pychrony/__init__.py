@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .aio import AsyncChronyConnection
 from .connection import ChronyConnection
 from .exceptions import (
     ChronyConnectionError,
@@ -25,6 +26,7 @@ from .exceptions import (
     ChronyPermissionError,
     ChronyTimeoutError,
 )
+from .fleet import ServerResult, gather, gather_sync
 from .models import (
     LeapStatus,
     RTCData,
@@ -42,6 +44,7 @@ except PackageNotFoundError:  # running from a source tree without metadata
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "AsyncChronyConnection",
     "ChronyConnection",
     "ChronyConnectionError",
     "ChronyDataError",
@@ -51,6 +54,7 @@ __all__ = [
     "ChronyTimeoutError",
     "LeapStatus",
     "RTCData",
+    "ServerResult",
     "Source",
     "SourceMode",
     "SourceState",
@@ -58,4 +62,6 @@ __all__ = [
     "TrackingStatus",
     "Transport",
     "__version__",
+    "gather",
+    "gather_sync",
 ]
