@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterator
 
@@ -159,7 +160,22 @@ def test_waiting_tasks_respect_their_own_budget(relays: Relays) -> None:
     outcomes = asyncio.run(main())
     assert all(isinstance(exc, ChronyTimeoutError) for exc, _ in outcomes)
     assert all(elapsed <= budget + 0.25 for _, elapsed in outcomes), outcomes
-    assert any("busy" in str(exc) for exc, _ in outcomes)
+    assert all(re.search("busy|no reply", str(exc)) for exc, _ in outcomes), outcomes
+
+
+def test_a_call_that_never_gets_its_turn_says_it_was_busy(sandbox: Sandbox) -> None:
+    async def main() -> None:
+        async with AsyncChronyConnection(sandbox.udp_address, timeout=0.05, retries=1) as conn:
+            # Stand in for a call that holds the connection longer than the waiter's budget.
+            assert await conn._turns.acquire(None)
+            start = time.monotonic()
+            with pytest.raises(ChronyTimeoutError, match="busy with other calls"):
+                await conn.get_tracking()
+            assert 0.15 * 0.9 <= time.monotonic() - start <= 0.15 + 0.25
+            conn._turns.release()
+            assert (await conn.get_tracking()).stratum == 9
+
+    asyncio.run(main())
 
 
 def test_cancelled_calls_leave_the_connection_usable(relays: Relays, sandbox: Sandbox) -> None:
