@@ -30,13 +30,29 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import TypeVar, cast
 
+from ._core.report_names import supported_reports
 from ._core.session import Session, Steps, Wait
 from ._fetch import typed_steps
-from .models import RTCData, Source, SourceStats, TrackingStatus, Transport
+from .libchrony._errors import AuthorizationError, ResponseError, translated
+from .libchrony._generic import SKIPPED_CODES, _single_record
+from .libchrony._records import Record, Report
+from .models import (
+    Activity,
+    AuthData,
+    NTPData,
+    RTCData,
+    SelectData,
+    ServerStats,
+    Smoothing,
+    Source,
+    SourceStats,
+    TrackingStatus,
+    Transport,
+)
 from .models.catalog import ReportSpec, spec_for
 
 __all__ = ["AsyncChronyConnection", "drive_async"]
@@ -46,7 +62,13 @@ T = TypeVar("T")
 _TRACKING = spec_for("tracking")
 _SOURCES = spec_for("sources")
 _SOURCESTATS = spec_for("sourcestats")
+_SELECTDATA = spec_for("selectdata")
+_ACTIVITY = spec_for("activity")
+_AUTHDATA = spec_for("authdata")
+_NTPDATA = spec_for("ntpdata")
+_SERVERSTATS = spec_for("serverstats")
 _RTCDATA = spec_for("rtcdata")
+_SMOOTHING = spec_for("smoothing")
 
 
 class AsyncChronyConnection:
@@ -178,6 +200,112 @@ class AsyncChronyConnection:
     async def get_rtc_data(self) -> RTCData | None:
         """The real-time clock's tracking data, or None when chronyd has it disabled."""
         return cast("RTCData | None", await self._fetch(_RTCDATA))
+
+    async def get_select_data(self) -> list[SelectData]:
+        """How source selection sees every source (``chronyc selectdata``).
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast("list[SelectData]", await self._fetch(_SELECTDATA))
+
+    async def get_activity(self) -> Activity:
+        """How many sources are online and offline (``chronyc activity``)."""
+        return cast(Activity, await self._fetch(_ACTIVITY))
+
+    async def get_auth_data(self) -> list[AuthData]:
+        """Authentication of every source, in the order of :meth:`get_sources`.
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast("list[AuthData]", await self._fetch(_AUTHDATA))
+
+    async def get_ntp_data(self) -> list[NTPData]:
+        """The last NTP exchange with every NTP source (``chronyc ntpdata``).
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast("list[NTPData]", await self._fetch(_NTPDATA))
+
+    async def get_server_stats(self) -> ServerStats:
+        """Counters of chronyd as a server (``chronyc serverstats``).
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast(ServerStats, await self._fetch(_SERVERSTATS))
+
+    async def get_smoothing(self) -> Smoothing | None:
+        """Time smoothing of chronyd, or None when ``smoothtime`` is not configured."""
+        return cast("Smoothing | None", await self._fetch(_SMOOTHING))
+
+    # -- generic reports (pychrony.libchrony's Record / Report) ---------------
+    #
+    # The same methods as ChronyConnection's (pychrony.libchrony._generic), raising
+    # the generic layer's exceptions; see there for what each raises.
+
+    async def get_available_reports(self) -> list[str]:
+        """The report names libchrony supports, in libchrony's order."""
+        with translated():
+            return list(supported_reports())
+
+    async def get_record_count(self, report_name: str) -> int:
+        """How many records chronyd holds for ``report_name``."""
+        with translated():
+            steps = self._session.record_count_steps(report_name)
+            return await self._call(steps, f"{report_name} report")
+
+    async def get_record(self, report_name: str, record_index: int = 0) -> Record:
+        """Record ``record_index`` of ``report_name``."""
+        with translated():
+            steps = self._session.record_steps(report_name, record_index)
+            raw = await self._call(steps, f"{report_name} report")
+        return Record.from_raw(report_name, record_index, raw)
+
+    async def get_report(self, report_name: str) -> Report:
+        """Every record of ``report_name``, fetched within one call's time budget."""
+        with translated():
+            steps = self._session.records_steps(report_name)
+            raw = await self._call(steps, f"{report_name} report")
+        return Report(report_name, [Record.from_raw(report_name, i, r) for i, r in enumerate(raw)])
+
+    async def iter_records(self, report_name: str) -> AsyncIterator[Record]:
+        """Yield the records of ``report_name``, each requested when the loop asks for it.
+
+        The count is read first; each record then has its own time budget.
+        """
+        count = await self.get_record_count(report_name)
+        for index in range(count):
+            yield await self.get_record(report_name, index)
+
+    async def get_all_reports(self) -> dict[str, Report | Record]:
+        """Every available report chronyd serves, by name.
+
+        As :meth:`pychrony.ChronyConnection.get_all_reports`: single-record
+        reports map to a :class:`Record`, the others to a :class:`Report`, and
+        reports chronyd refuses, has disabled or is too old for are left out.
+        """
+        reports: dict[str, Report | Record] = {}
+        for name in await self.get_available_reports():
+            try:
+                if _single_record(name):
+                    reports[name] = await self.get_record(name)
+                else:
+                    reports[name] = await self.get_report(name)
+            except (AuthorizationError, ResponseError) as exc:
+                if exc.error_code not in SKIPPED_CODES:
+                    raise
+        return reports
 
 
 async def drive_async(steps: Steps[T]) -> T:

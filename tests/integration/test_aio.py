@@ -16,6 +16,8 @@ from pychrony import (
     ChronyTimeoutError,
     Transport,
 )
+from pychrony.libchrony import RequestError
+from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox
 from tests.helpers.relay import LatencyRelay
 
@@ -207,5 +209,52 @@ def test_cancelled_calls_leave_the_connection_usable(relays: Relays, sandbox: Sa
             first.cancel()
             assert (await second).stratum == 9
             assert len(await conn.get_sources()) == count
+
+    asyncio.run(main())
+
+
+def test_every_catalogue_report_has_an_async_getter(sandbox: Sandbox) -> None:
+    with ChronyConnection(sandbox.socket_path) as sync_conn:
+        expected = {spec.name: getattr(sync_conn, spec.method)() for spec in REPORTS}
+
+    async def main() -> dict[str, object]:
+        async with AsyncChronyConnection(sandbox.socket_path) as conn:
+            return {spec.name: await getattr(conn, spec.method)() for spec in REPORTS}
+
+    got = asyncio.run(main())
+    for spec in REPORTS:
+        want, have = expected[spec.name], got[spec.name]
+        assert type(have) is type(want), spec.name
+        if spec.many:
+            assert isinstance(have, list)
+            assert isinstance(want, list)
+            assert len(have) == len(want), spec.name
+            assert all(isinstance(item, spec.model) for item in have)
+        elif want is not None:
+            assert isinstance(have, spec.model)
+
+
+def test_async_generic_reports_equal_the_sync_connections(address: str) -> None:
+    with ChronyConnection(address) as sync_conn:
+        names = sync_conn.get_available_reports()
+        count = sync_conn.get_record_count("sources")
+        tracking = sync_conn.get_record("tracking")
+        sources = sync_conn.get_report("sources")
+        everything = sync_conn.get_all_reports()
+
+    async def main() -> None:
+        async with AsyncChronyConnection(address) as conn:
+            assert await conn.get_available_reports() == names
+            assert await conn.get_record_count("sources") == count
+            record = await conn.get_record("tracking")
+            assert [f.name for f in record] == [f.name for f in tracking]
+            assert record["stratum"].value == tracking["stratum"].value
+            report = await conn.get_report("sources")
+            assert [r["address"].value for r in report] == [r["address"].value for r in sources]
+            iterated = [r async for r in conn.iter_records("sources")]
+            assert [r.index for r in iterated] == list(range(count))
+            assert list(await conn.get_all_reports()) == list(everything)
+            with pytest.raises(RequestError):
+                await conn.get_record_count("no such report")
 
     asyncio.run(main())
