@@ -11,6 +11,17 @@ late reply to an earlier attempt can never be taken for the current one.
 
 Each public call has one overall deadline (the whole retry budget), so a report
 of many records cannot take longer than one request could.
+
+The protocol is written once, as *steps*: a generator that sends requests,
+processes replies, resends, reopens a stale socket and maps errors, and yields
+a :class:`Wait` ("resume me when this fd is readable, or at this instant")
+whenever it needs the socket. A driver only waits: :func:`drive_blocking`
+with ``poll`` for :class:`~pychrony.ChronyConnection` and the generic layer,
+:func:`pychrony.aio.drive_async` with ``loop.add_reader`` for
+:class:`~pychrony.AsyncChronyConnection`::
+
+    steps = session.records_steps("sources")   # validates the name now
+    raw = session.run(steps, "sources report")  # blocking, within one budget
 """
 
 from __future__ import annotations
@@ -110,7 +121,9 @@ class Session:
     """A libchrony session with deadlines, retries and error mapping.
 
     Thread-safe: one request/response is in flight at a time, so replies can
-    never cross between threads sharing a session.
+    never cross between threads sharing a session. A blocking call's budget
+    includes its wait for the session (:meth:`run`). The asyncio driver
+    serialises its own tasks and must be the session's only user.
 
     Args:
         address: Unix socket path, ``IP`` / ``IP:port`` / ``[IPv6]:port``, or

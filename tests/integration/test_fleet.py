@@ -13,9 +13,12 @@ from collections.abc import Iterator
 import pytest
 
 from pychrony import (
+    Activity,
     ChronyConnection,
+    ChronyPermissionError,
     ChronyTimeoutError,
     ServerResult,
+    ServerStats,
     Source,
     TrackingStatus,
     gather,
@@ -133,3 +136,19 @@ def test_gather_rejects_bad_arguments_before_any_io() -> None:
 
     with pytest.raises(RuntimeError, match="await gather"):
         asyncio.run(inside_a_loop())
+
+
+def test_refused_report_fails_alone_and_default_address_works(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Over the UDP command port chronyd refuses serverstats but serves activity.
+    results = gather_sync([sandbox.udp_address], reports=("serverstats", "activity"))
+    result = results[sandbox.udp_address]
+    assert not result.ok
+    assert list(result.errors) == ["serverstats"]
+    assert isinstance(result.error, ChronyPermissionError)
+    assert isinstance(result["activity"], Activity)
+
+    monkeypatch.setenv("PYCHRONY_ADDRESS", sandbox.socket_path)
+    results = gather_sync([None], reports=("serverstats",))
+    assert isinstance(results[None]["serverstats"], ServerStats)

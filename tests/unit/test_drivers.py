@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -121,3 +122,22 @@ def test_turn_waiters_give_up_at_their_timeout_and_are_not_stranded() -> None:
         assert await turns.acquire(0.0)
 
     asyncio.run(main())
+
+
+def test_blocking_driver_closes_steps_when_interrupted(pair: tuple[socket.socket, ...]) -> None:
+    a, _ = pair
+    log: list[object] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.05)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            drive_blocking(two_waits(a.fileno(), 5.0, log))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    # The steps saw the interruption, so a real session would have been reset.
+    assert log == ["closed"]
