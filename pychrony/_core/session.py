@@ -67,6 +67,9 @@ MAX_RECORDS = 1 << 16
 # the process, and CFFI releases the GIL during calls: serialise the fetch+copy.
 _STRING_LOCK = threading.Lock()
 
+# The longest single poll() of the blocking driver, in seconds.
+_POLL_SLICE = 3600.0
+
 _RECONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ENOTCONN, errno.ENOENT, errno.EPIPE})
 
 
@@ -261,7 +264,8 @@ class Session:
             ChronyTimeoutError: the budget ran out (also while the session was busy).
         """
         deadline = self.deadline()
-        if not self._lock.acquire(timeout=self.budget):
+        # A huge timeout can make the budget infinite; the lock takes at most TIMEOUT_MAX.
+        if not self._lock.acquire(timeout=min(self.budget, threading.TIMEOUT_MAX)):
             raise self.busy_error(what)
         try:
             return drive_blocking(steps(deadline))
@@ -430,7 +434,10 @@ def drive_blocking(steps: Steps[T]) -> T:
                 poller.register(wait.fd, select.POLLIN)
                 polled_fd = wait.fd
             remaining = wait.until - time.monotonic()
-            readable = remaining > 0 and bool(poller.poll(max(1, math.ceil(remaining * 1000))))
+            # poll() takes a C int of milliseconds: wait a long deadline in slices
+            # (the steps wait again while time remains).
+            wait_ms = max(1, math.ceil(min(remaining, _POLL_SLICE) * 1000))
+            readable = remaining > 0 and bool(poller.poll(wait_ms))
             wait = steps.send(readable)
     except StopIteration as done:
         return cast(T, done.value)

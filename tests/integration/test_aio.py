@@ -258,3 +258,11 @@ def test_async_generic_reports_equal_the_sync_connections(address: str) -> None:
                 await conn.get_record_count("no such report")
 
     asyncio.run(main())
+
+
+def test_a_huge_timeout_is_waited_without_overflow(sandbox: Sandbox) -> None:
+    async def main() -> int:
+        async with AsyncChronyConnection(sandbox.udp_address, timeout=1e300, retries=30) as conn:
+            return (await conn.get_tracking()).stratum
+
+    assert asyncio.run(main()) == 9

@@ -112,3 +112,9 @@ def test_a_call_that_never_gets_the_connection_says_it_was_busy(sandbox: Sandbox
     assert f"sources report from {sandbox.udp_address}" in info.value.message
     assert conn.get_tracking().stratum == 9  # usable once free
     conn.close()
+
+
+def test_a_huge_timeout_is_waited_without_overflow(sandbox: Sandbox) -> None:
+    # timeout * 2**31 overflows to an infinite budget: the lock and poll must cope.
+    with ChronyConnection(sandbox.udp_address, timeout=1e300, retries=30) as conn:
+        assert conn.get_tracking().stratum == 9
