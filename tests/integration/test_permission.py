@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import pwd
 
+import pytest
+
 from pychrony import ChronyConnection, ChronyError, ChronyPermissionError
 from pychrony._core.errors import PERMISSION_HINT
 from pychrony.sandbox import Sandbox
 from tests.conftest import missing
+
+pytestmark = pytest.mark.reliability
 
 
 def _as_unprivileged_user(socket_path: str) -> str:

@@ -43,6 +43,9 @@ def test_connection_fails_fast_while_down_and_recovers(native: None, transport: 
         conn.close()
 
 
+pytestmark = pytest.mark.reliability
+
+
 def _fails_fast(call: Callable[[], object], address: str, budget: float) -> None:
     start = time.monotonic()
     with pytest.raises(ChronyConnectionError) as info:
@@ -56,7 +59,6 @@ def _fails_fast(call: Callable[[], object], address: str, budget: float) -> None
     assert "chronyd" in info.value.message
 
 
-@pytest.mark.reliability
 @pytest.mark.parametrize("transport", ["unix", "udp"])
 def test_one_reused_connection_through_repeated_restarts(native: None, transport: str) -> None:
     """The README's reuse pattern: one object, entered again and again, across restarts."""
@@ -90,7 +92,6 @@ def _scrape_up(url: str) -> float:
     return float(values[0])
 
 
-@pytest.mark.reliability
 @pytest.mark.parametrize("transport", ["unix", "udp"])
 def test_exporter_reports_chronyd_down_and_back_up(native: None, transport: str) -> None:
     with Sandbox(sources=1, unreachable_sources=0, smoothing=False) as box:

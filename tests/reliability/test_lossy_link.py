@@ -9,12 +9,13 @@ for another request must never be taken as the answer.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
 import pytest
 
-from pychrony import ChronyConnection, ChronyDataError, ChronyError
+from pychrony import AsyncChronyConnection, ChronyConnection, ChronyDataError, ChronyError
 from pychrony._core.session import budget
 from pychrony.sandbox import Sandbox
 from tests.helpers.faulty_relay import FaultRates, FaultyRelay
@@ -139,3 +140,30 @@ def test_failures_are_chrony_errors_within_the_budget(sandbox: Sandbox, loss: fl
             assert time.monotonic() - start <= budget(timeout, retries) + SLACK
             assert f"from {relay.address}" in info.value.message
         conn.close()
+
+
+def test_the_asyncio_driver_survives_the_same_lossy_link(sandbox: Sandbox, truth: Truth) -> None:
+    """AsyncChronyConnection waits on the event loop instead of poll(): same guarantees."""
+    rates = FaultRates(drop=0.3, truncate=0.1, duplicate=0.1, delay=0.1, delay_seconds=0.016)
+
+    async def calls(address: str) -> tuple[list[ChronyError], float]:
+        failures: list[ChronyError] = []
+        slowest = 0.0
+        async with AsyncChronyConnection(address, timeout=TIMEOUT, retries=RETRIES) as conn:
+            for i in range(100):
+                start = time.monotonic()
+                try:
+                    if i % 2:
+                        truth.check_sources(await conn.get_sources())
+                    else:
+                        truth.check_tracking(await conn.get_tracking())
+                except ChronyError as exc:
+                    failures.append(exc)
+                slowest = max(slowest, time.monotonic() - start)
+        return failures, slowest
+
+    with FaultyRelay(_upstream(sandbox), rates, seed=10, lifetime=60) as relay:
+        failures, slowest = asyncio.run(asyncio.wait_for(calls(relay.address), 30))
+    assert failures == [], failures[:3]
+    assert slowest <= BUDGET + SLACK
+    assert relay.stats.dropped >= 20, relay.stats
