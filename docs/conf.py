@@ -88,7 +88,7 @@ nitpick_ignore: list[tuple[str, str]] = [
 # -- doctest: every example runs against a sandboxed chronyd --------------------
 
 doctest_global_setup = """
-from pychrony_docs import doctest_sandbox
+from pychrony_docs import doctest_sandbox, present
 sandbox = doctest_sandbox()
 """
 # Live values change from run to run: examples print types, booleans and

@@ -49,7 +49,13 @@ logger = logging.getLogger(__name__)
 
 # Public modules whose names are re-exported by, and documented under, these
 # paths; the first that holds an object wins when resolving a reference.
-PUBLIC_MODULES = ("pychrony", "pychrony.libchrony", "pychrony.client", "pychrony.fleet")
+PUBLIC_MODULES = (
+    "pychrony",
+    "pychrony.libchrony",
+    "pychrony.client",
+    "pychrony.fleet",
+    "pychrony.testing",
+)
 
 # Units as the models' docstrings state them, most specific first.
 _UNITS = (
@@ -356,6 +362,15 @@ def resolve_by_identity(
 
 
 # -- doctests against a sandboxed chronyd -----------------------------------
+
+
+def present(module: str) -> bool:
+    """Whether the tree has ``module``; examples of absent modules are skipped.
+
+    Used as ``:skipif: not present("pychrony.libchrony")`` so an example of a
+    module that lands later starts running, and so checking, as soon as it does.
+    """
+    return _import_if_present(module) is not None
 
 
 _SANDBOX: Any = None
