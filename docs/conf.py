@@ -101,4 +101,3 @@ doctest_default_flags = (
 
 html_theme = "furo"
 html_title = f"pychrony {release}"
-html_static_path = ["_static"]

@@ -9,6 +9,8 @@
 * ``.. pychrony-api:: KIND`` autodocuments every name of ``pychrony.__all__`` of
   one kind (``models`` in catalogue order, ``enums``, ``exceptions``, ``api``
   for the rest), so a name added to the package appears without editing pages.
+* ``.. pychrony-file:: PATH`` shows a file produced outside the docs (the
+  benchmark's results) when the tree has it, and its content otherwise.
 * ``.. pychrony-module:: NAME`` autodocuments module NAME when the package
   has it, and otherwise says which release brings it: the site is built from
   whatever the tree holds, and a module that exists but fails to import is
@@ -34,6 +36,7 @@ import re
 import types
 import typing
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -315,6 +318,37 @@ class OptionalModule(GeneratingDirective):
         return self.parse_rst(lines)
 
 
+class OptionalFile(GeneratingDirective):
+    """``.. pychrony-file:: PATH``: show a generated file if the tree has it.
+
+    PATH is relative to the documentation's source directory. Option
+    ``:as: image`` shows a picture, ``:as: literal`` a text file (``:language:``
+    for highlighting). The directive's content is shown when the file is
+    absent, e.g. how to produce it.
+    """
+
+    required_arguments = 1
+    has_content = True
+    option_spec = {  # noqa: RUF012
+        "as": lambda arg: directives.choice(arg, ("image", "literal")),
+        "language": directives.unchanged,
+        "alt": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        """The file's directive, or the content when there is no file."""
+        path = self.arguments[0]
+        found = (Path(self.env.srcdir) / path).is_file()
+        if not found:
+            return self.parse_rst(list(self.content))
+        target = "/" + path
+        if self.options.get("as", "literal") == "image":
+            alt = self.options.get("alt", path)
+            return self.parse_rst([f".. image:: {target}", f"   :alt: {alt}", ""])
+        language = self.options.get("language", "text")
+        return self.parse_rst([f".. literalinclude:: {target}", f"   :language: {language}", ""])
+
+
 # -- consistency and references ---------------------------------------------------
 
 
@@ -407,6 +441,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("pychrony-report-fields", ReportFields)
     app.add_directive("pychrony-api", PublicApi)
     app.add_directive("pychrony-module", OptionalModule)
+    app.add_directive("pychrony-file", OptionalFile)
     app.connect("env-check-consistency", check_everything_documented)
     app.connect("missing-reference", resolve_by_identity)
     app.connect("build-finished", stop_sandbox)
