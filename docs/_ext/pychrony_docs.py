@@ -109,11 +109,18 @@ def unit_of(meaning: str, source: Any) -> str:
 
 
 def public_path(obj: Any) -> str | None:
-    """The documented dotted path of a class, preferring where it is re-exported."""
+    """The documented dotted path of an object: where a public module exports it.
+
+    Found by identity, so an alias (``ChronyFieldType`` for ``FieldType``)
+    resolves too.
+    """
     for module_name in PUBLIC_MODULES:
         module = _import_if_present(module_name)
-        if module is not None and getattr(module, getattr(obj, "__name__", ""), None) is obj:
-            return f"{module_name}.{obj.__name__}"
+        if module is None:
+            continue
+        for name in getattr(module, "__all__", ()):
+            if getattr(module, name, None) is obj:
+                return f"{module_name}.{name}"
     return None
 
 
@@ -251,8 +258,21 @@ def autodoc_lines(path: str, obj: Any) -> list[str]:
         if issubclass(obj, BaseException):
             options.append("   :show-inheritance:")
         elif issubclass(obj, enum.Enum):
-            # Members are described by the class's Attributes: section.
-            options = ["   :members: is_known"] if hasattr(obj, "is_known") else []
+            # Members are described by the class's Attributes: section; list
+            # the helpers (is_known, code...), including those of private bases.
+            helpers = sorted(
+                {
+                    n
+                    for base in obj.__mro__
+                    if base.__module__.startswith("pychrony")
+                    for n, v in vars(base).items()
+                    if not n.startswith("_")
+                    and isinstance(v, (property, types.FunctionType))
+                    and v.__doc__
+                }
+            )
+            options = [f"   :members: {', '.join(helpers)}", "   :inherited-members:"]
+            options = options if helpers else []
         elif dataclasses.is_dataclass(obj):
             # Fields are described by the Attributes: section; list only methods.
             methods = [
@@ -314,7 +334,14 @@ class OptionalModule(GeneratingDirective):
                 f"   ``{name}`` is not part of this build."
             ]
             return self.parse_rst(lines)
-        lines = [f".. automodule:: {name}", "   :members:", "   :show-inheritance:", ""]
+        # Packages re-export their submodules' names: document what __all__ lists.
+        lines = [
+            f".. automodule:: {name}",
+            "   :members:",
+            "   :imported-members:",
+            "   :show-inheritance:",
+            "",
+        ]
         return self.parse_rst(lines)
 
 
@@ -379,6 +406,13 @@ def resolve_by_identity(
     if node.get("refdomain") != "py" or node.get("reftype") not in ("class", "exc", "obj"):
         return None
     target = node.get("reftarget", "")
+    if target.startswith("builtins."):
+        # Python's inventory names builtins without the module.
+        from sphinx.ext import intersphinx
+
+        bare = node.deepcopy()
+        bare["reftarget"] = target.removeprefix("builtins.")
+        return intersphinx.missing_reference(app, env, bare, contnode)
     if not target.startswith("pychrony.") or "." not in target:
         return None
     module_name, _, name = target.rpartition(".")
