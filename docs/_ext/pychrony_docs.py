@@ -334,14 +334,26 @@ class OptionalModule(GeneratingDirective):
                 f"   ``{name}`` is not part of this build."
             ]
             return self.parse_rst(lines)
-        # Packages re-export their submodules' names: document what __all__ lists.
+        # Packages re-export their submodules' names: document what __all__
+        # lists, except what an earlier public module exports under the same
+        # name (one object, one description; references resolve to it).
+        module = importlib.import_module(name)
+        shared = []
+        for public in getattr(module, "__all__", ()):
+            path = public_path(getattr(module, public))
+            if path and path != f"{name}.{public}" and path.endswith("." + public):
+                shared.append((public, path))
         lines = [
             f".. automodule:: {name}",
             "   :members:",
             "   :imported-members:",
             "   :show-inheritance:",
-            "",
         ]
+        if shared:
+            lines.append(f"   :exclude-members: {', '.join(n for n, _ in shared)}")
+        lines.append("")
+        for public, path in shared:
+            lines += [f"``{name}.{public}`` is :class:`{path}`, documented there.", ""]
         return self.parse_rst(lines)
 
 
