@@ -42,6 +42,7 @@ from typing import Any
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -412,8 +413,8 @@ def check_everything_documented(app: Sphinx, env: BuildEnvironment) -> None:
 
 
 def resolve_by_identity(
-    app: Sphinx, env: BuildEnvironment, node: nodes.Element, contnode: nodes.Node
-) -> nodes.Node | None:
+    app: Sphinx, env: BuildEnvironment, node: addnodes.pending_xref, contnode: nodes.TextElement
+) -> nodes.reference | None:
     """Resolve ``pychrony.private.module.Name`` to where ``Name`` is documented."""
     if node.get("refdomain") != "py" or node.get("reftype") not in ("class", "exc", "obj"):
         return None
@@ -436,7 +437,7 @@ def resolve_by_identity(
     if path is None or path == target:
         return None
     domain = env.get_domain("py")
-    return domain.resolve_xref(  # type: ignore[no-any-return]
+    return domain.resolve_xref(
         env, node["refdoc"], app.builder, node["reftype"], path, node, contnode
     )
 
