@@ -1,5 +1,5 @@
-# The two commands of the README's quick start.
-.PHONY: demo test setup
+# The README's commands: the quick start, and building distributable files.
+.PHONY: demo test setup wheel
 
 demo:   ## set up, then show pychrony reading a live chronyd
 	scripts/demo
@@ -9,3 +9,6 @@ test:   ## set up, then ruff, mypy --strict and the whole pytest suite
 
 setup:  ## provision libchrony/chronyd and the .venv (idempotent)
 	scripts/setup
+
+wheel:  ## build the sdist and a manylinux wheel bundling libchrony into dist/
+	scripts/build-wheel

@@ -14,8 +14,7 @@ See :class:`ChronyConnection` for addresses, timeouts and retries, and
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._version import __version__
 from .connection import ChronyConnection
 from .exceptions import (
     ChronyConnectionError,
@@ -49,11 +48,6 @@ from .models import (
     TrackingStatus,
     Transport,
 )
-
-try:
-    __version__ = version("pychrony")
-except PackageNotFoundError:  # running from a source tree without metadata
-    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "Activity",
