@@ -317,6 +317,31 @@ class PublicApi(GeneratingDirective):
         return self.parse_rst(lines)
 
 
+def data_lines(module_name: str, module: types.ModuleType, skip: set[str]) -> list[str]:
+    """Descriptions of the public objects automodule leaves out: instances.
+
+    autodoc documents imported classes and functions, but not an imported
+    instance such as the test kit's ``make_tracking = Factory(...)``; each
+    is described by what it is.
+    """
+    lines: list[str] = []
+    for public in getattr(module, "__all__", ()):
+        obj = getattr(module, public)
+        if public in skip or inspect.isclass(obj) or inspect.isroutine(obj):
+            continue
+        if isinstance(obj, types.ModuleType):
+            continue
+        type_path = public_path(type(obj))
+        if not lines:
+            lines += [f".. py:currentmodule:: {module_name}", ""]
+        lines += [f".. py:data:: {public}"]
+        if type_path:
+            lines += [f"   :type: {type_path}"]
+        what = f":class:`~{type_path}`" if type_path else f"``{type(obj).__name__}``"
+        lines += ["", f"   ``{obj!r}``: an instance of {what}.", ""]
+    return lines
+
+
 class OptionalModule(GeneratingDirective):
     """``.. pychrony-module:: NAME``: automodule NAME, or a note that it is absent.
 
@@ -355,6 +380,7 @@ class OptionalModule(GeneratingDirective):
         lines.append("")
         for public, path in shared:
             lines += [f"``{name}.{public}`` is :class:`{path}`, documented there.", ""]
+        lines += data_lines(name, module, {n for n, _ in shared})
         return self.parse_rst(lines)
 
 

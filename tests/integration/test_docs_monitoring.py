@@ -1,18 +1,26 @@
-"""The Prometheus files the documentation ships are valid for Prometheus itself.
+"""The Prometheus files the documentation ships work with Prometheus and pychrony.
 
 ``promtool`` (Debian's ``prometheus`` package, installed by scripts/provision)
 checks the alert rules' syntax and PromQL, and the scrape configuration
-together with the rule files it names.
+together with the rule files it names. A scrape of a real ``pychrony
+exporter`` with its default collectors shows every metric the rules use, so
+no rule can silently never fire.
 """
 
 from __future__ import annotations
 
+import re
+import select
 import shutil
 import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pychrony.sandbox import Sandbox
 from tests.conftest import missing
 
 MONITORING = Path(__file__).resolve().parents[2] / "docs" / "monitoring"
@@ -51,3 +59,43 @@ def test_promtool_rejects_a_broken_rule(promtool: str, tmp_path: Path) -> None:
         "groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: chrony_up ==\n"
     )
     assert run(promtool, "check", "rules", str(broken)).returncode != 0
+
+
+@pytest.fixture(scope="module")
+def default_scrape(sandbox: Sandbox) -> Iterator[str]:
+    """One scrape of ``pychrony exporter`` as documented: default collectors."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pychrony",
+            "-a",
+            sandbox.socket_path,
+            "exporter",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        ready, _, _ = select.select([proc.stderr], [], [], 15.0)
+        line = proc.stderr.readline() if ready else ""
+        url = re.search(r"http://\S+/metrics", line)
+        assert url, f"the exporter did not start: {line!r}"
+        with urllib.request.urlopen(url.group(0), timeout=10) as reply:
+            yield reply.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_every_metric_the_alert_rules_use_is_exported(default_scrape: str) -> None:
+    rules = (MONITORING / "chrony-alerts.yml").read_text()
+    expressions = " ".join(re.findall(r"^\s*expr:(.*)$", rules, flags=re.MULTILINE))
+    used = set(re.findall(r"\b(chrony_[a-z_]+)\b", expressions))
+    served = set(re.findall(r"^(chrony_[a-z_]+)[{ ]", default_scrape, flags=re.MULTILINE))
+    assert used, "the rules use no chrony metric"
+    assert used <= served, f"rules use metrics the exporter does not serve: {used - served}"
