@@ -15,6 +15,7 @@ See :class:`ChronyConnection` for addresses, timeouts and retries, and
 from __future__ import annotations
 
 from ._version import __version__
+from .aio import AsyncChronyConnection
 from .connection import ChronyConnection
 from .exceptions import (
     ChronyConnectionError,
@@ -24,6 +25,7 @@ from .exceptions import (
     ChronyPermissionError,
     ChronyTimeoutError,
 )
+from .fleet import ServerResult, gather, gather_sync
 from .models import (
     Activity,
     AuthData,
@@ -51,6 +53,7 @@ from .models import (
 
 __all__ = [
     "Activity",
+    "AsyncChronyConnection",
     "AuthData",
     "AuthMode",
     "ChronyConnection",
@@ -69,6 +72,7 @@ __all__ = [
     "SelectData",
     "SelectOptions",
     "SelectState",
+    "ServerResult",
     "ServerStats",
     "Smoothing",
     "SmoothingFlags",
@@ -80,4 +84,6 @@ __all__ = [
     "TrackingStatus",
     "Transport",
     "__version__",
+    "gather",
+    "gather_sync",
 ]
