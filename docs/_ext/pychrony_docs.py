@@ -255,8 +255,10 @@ def kind_of(obj: Any) -> str:
 def autodoc_lines(path: str, obj: Any) -> list[str]:
     """The autodoc directive for one public object."""
     if inspect.isclass(obj):
-        options = ["   :members:"]
+        # Inherited too: ChronyConnection's generic methods come from a mixin.
+        options = ["   :members:", "   :inherited-members:"]
         if issubclass(obj, BaseException):
+            options = ["   :members:"]
             options.append("   :show-inheritance:")
         elif issubclass(obj, enum.Enum):
             # Members are described by the class's Attributes: section; list
@@ -324,10 +326,20 @@ def data_lines(module_name: str, module: types.ModuleType, skip: set[str]) -> li
     instance such as the test kit's ``make_tracking = Factory(...)``; each
     is described by what it is.
     """
+    from sphinx.errors import PycodeError
+    from sphinx.pycode import ModuleAnalyzer
+
+    try:
+        # Names with a "#:" comment in the module itself: automodule has them.
+        commented = {name for _, name in ModuleAnalyzer.for_module(module_name).find_attr_docs()}
+    except PycodeError:
+        commented = set()
     lines: list[str] = []
     for public in getattr(module, "__all__", ()):
         obj = getattr(module, public)
-        if public in skip or inspect.isclass(obj) or inspect.isroutine(obj):
+        if public in skip or public in commented:
+            continue
+        if inspect.isclass(obj) or inspect.isroutine(obj):
             continue
         if isinstance(obj, types.ModuleType):
             continue
@@ -438,11 +450,14 @@ def check_everything_documented(app: Sphinx, env: BuildEnvironment) -> None:
             logger.warning("public name %s is not documented on any page", path)
 
 
+_OBJECT_ROLES = frozenset({"class", "exc", "obj", "func", "meth", "attr", "data"})
+
+
 def resolve_by_identity(
     app: Sphinx, env: BuildEnvironment, node: addnodes.pending_xref, contnode: nodes.TextElement
 ) -> nodes.reference | None:
     """Resolve ``pychrony.private.module.Name`` to where ``Name`` is documented."""
-    if node.get("refdomain") != "py" or node.get("reftype") not in ("class", "exc", "obj"):
+    if node.get("refdomain") != "py" or node.get("reftype") not in _OBJECT_ROLES:
         return None
     target = node.get("reftarget", "")
     if target.startswith("builtins."):
@@ -452,17 +467,29 @@ def resolve_by_identity(
         bare = node.deepcopy()
         bare["reftarget"] = target.removeprefix("builtins.")
         return intersphinx.missing_reference(app, env, bare, contnode)
-    if not target.startswith("pychrony.") or "." not in target:
-        return None
-    module_name, _, name = target.rpartition(".")
-    try:
-        obj = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError):
-        return None
-    path = public_path(obj)
-    if path is None or path == target:
-        return None
     domain = env.get_domain("py")
+    if "." not in target:
+        # A bare name in a docstring of a module that does not export it
+        # (imported for typing only): the one public object of that name.
+        documented = domain.objects  # type: ignore[attr-defined]
+        matches = [
+            f"{module}.{target}" for module in PUBLIC_MODULES if f"{module}.{target}" in documented
+        ]
+        if len(matches) != 1:
+            return None
+        path = matches[0]
+    else:
+        if not target.startswith("pychrony."):
+            return None
+        module_name, _, name = target.rpartition(".")
+        try:
+            obj = getattr(importlib.import_module(module_name), name)
+        except (ImportError, AttributeError):
+            return None
+        found = public_path(obj)
+        if found is None or found == target:
+            return None
+        path = found
     return domain.resolve_xref(
         env, node["refdoc"], app.builder, node["reftype"], path, node, contnode
     )
