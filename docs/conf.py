@@ -86,10 +86,6 @@ nitpick_ignore: list[tuple[str, str]] = [
     # ChronySession.pointer's docstring names the instance attribute "lock",
     # set in __init__ and not (yet) listed in an Attributes: section.
     ("py:attr", "lock"),
-    # The type variable of the test kit's generic Factory[T]: Sphinx renders
-    # TypeVars as references, and a TypeVar is not an object to document.
-    ("py:class", "pychrony.testing.factories.T"),
-    ("py:obj", "pychrony.testing.factories.T"),
     # pytest's public types as the plugin's hooks annotate them, under
     # pytest's private module paths (no local pytest inventory either).
     ("py:class", "_pytest.fixtures.FixtureRequest"),

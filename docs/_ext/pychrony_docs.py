@@ -486,6 +486,10 @@ def resolve_by_identity(
             obj = getattr(importlib.import_module(module_name), name)
         except (ImportError, AttributeError):
             return None
+        if isinstance(obj, typing.TypeVar):
+            # Generic signatures name their type variables; they are not
+            # objects to document, so they stay plain text.
+            return contnode  # type: ignore[return-value]
         found = public_path(obj)
         if found is None or found == target:
             return None
