@@ -17,20 +17,35 @@ reports that did arrive::
             print(address, "failed:", result.error)
 
 Inside a coroutine use ``await pychrony.gather(...)`` with the same arguments.
+
+:func:`each_server` runs any function of a blocking
+:class:`~pychrony.ChronyConnection` on every server at once (one thread
+each), for questions that are not a list of reports; the ``pychrony``
+command's repeated ``-a`` uses it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from ._core.session import budget
 from .aio import AsyncChronyConnection
-from .exceptions import ChronyError
+from .connection import ChronyConnection
+from .exceptions import ChronyError, ChronyLibraryError, ChronyTimeoutError
 from .models.catalog import REPORTS, ReportSpec, spec_for
 
-__all__ = ["DEFAULT_REPORTS", "ServerResult", "gather", "gather_sync"]
+__all__ = ["DEFAULT_REPORTS", "Answer", "ServerResult", "each_server", "gather", "gather_sync"]
+
+T = TypeVar("T")
+
+# Beyond a server's own budget, how long to wait for a thread still inside
+# libchrony before reporting that server as timed out.
+_JOIN_MARGIN = 1.0
 
 #: What :func:`gather` asks for when not told: the state of the clock and its sources.
 DEFAULT_REPORTS: tuple[str, ...] = ("tracking", "sources")
@@ -197,3 +212,89 @@ async def _one(
     except ChronyError as exc:
         return None, exc, time.monotonic() - start
     return value, None, time.monotonic() - start
+
+
+@dataclass(frozen=True)
+class Answer(Generic[T]):
+    """One server's answer to :func:`each_server`.
+
+    Attributes:
+        address: the address as given.
+        value: what the function returned (None when it failed).
+        error: the :class:`~pychrony.ChronyError` it ended in, or None.
+        used: the address the connection actually used (``None`` given:
+            whichever default answered), or None when it never connected.
+    """
+
+    address: str | None
+    value: T | None = None
+    error: ChronyError | None = None
+    used: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the server answered."""
+        return self.error is None
+
+
+def each_server(
+    addresses: Sequence[str | None],
+    fetch: Callable[[ChronyConnection], T],
+    *,
+    timeout: float = 1.0,
+    retries: int = 2,
+    calls: int = 1,
+) -> list[Answer[T]]:
+    """Run ``fetch`` on a connection to every server at once; answers in order.
+
+    Each server gets its own thread and :class:`~pychrony.ChronyConnection`,
+    so one silent server costs its own budget and never delays the others.
+
+    Args:
+        addresses: chronyd addresses (None: the default address).
+        fetch: what to ask, given an open connection; it may raise
+            :class:`~pychrony.ChronyError`, which is kept in the answer.
+        timeout: seconds to wait for a reply before resending.
+        retries: resends, each doubling the wait.
+        calls: how many getter calls ``fetch`` makes at most, each within one
+            budget: bounds the wait for a server that stays silent.
+
+    Raises:
+        ChronyLibraryError: libchrony is missing (no server can be asked).
+    """
+
+    def ask(address: str | None) -> Answer[T]:
+        try:
+            with ChronyConnection(address, timeout=timeout, retries=retries) as conn:
+                return Answer(address, fetch(conn), None, conn.address)
+        except ChronyLibraryError:
+            raise
+        except ChronyError as exc:
+            return Answer(address, None, exc)
+
+    if len(addresses) == 1:
+        return [ask(addresses[0])]
+    answers: list[Answer[T] | None] = [None] * len(addresses)
+    missing: list[ChronyLibraryError] = []
+
+    def work(i: int) -> None:
+        try:
+            answers[i] = ask(addresses[i])
+        except ChronyLibraryError as exc:
+            missing.append(exc)
+
+    # Daemon threads: Ctrl-C must not wait for a server that stays silent.
+    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(addresses))]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + budget(timeout, retries) * (calls + 1) + _JOIN_MARGIN
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if missing:
+        raise missing[0]
+    return [
+        answer
+        if answer is not None
+        else Answer(address, None, ChronyTimeoutError(f"{address or 'default'}: no answer in time"))
+        for answer, address in zip(answers, addresses, strict=True)
+    ]

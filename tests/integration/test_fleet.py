@@ -24,6 +24,7 @@ from pychrony import (
     gather,
     gather_sync,
 )
+from pychrony.fleet import each_server
 from pychrony.sandbox import Sandbox
 from tests.helpers.relay import LatencyRelay
 
@@ -152,3 +153,30 @@ def test_refused_report_fails_alone_and_default_address_works(
     monkeypatch.setenv("PYCHRONY_ADDRESS", sandbox.socket_path)
     results = gather_sync([None], reports=("serverstats",))
     assert isinstance(results[None]["serverstats"], ServerStats)
+
+
+def test_each_server_runs_a_function_everywhere_at_once(fleet: Fleet) -> None:
+    addresses = [*fleet.slow[:8], fleet.dead]
+    start = time.monotonic()
+    answers = each_server(
+        addresses,
+        lambda conn: (conn.get_tracking().stratum, conn.get_activity().online_sources),
+        timeout=0.4,
+        retries=0,
+        calls=2,
+    )
+    elapsed = time.monotonic() - start
+    print(f"each_server: 8 servers 0.3 s away + 1 dead in {elapsed:.2f} s")
+    assert [a.address for a in answers] == addresses
+    for answer in answers[:-1]:
+        assert answer.ok, answer.error
+        assert answer.used == answer.address
+        assert answer.value is not None
+        assert answer.value[0] == 9  # the sandbox client's stratum
+        assert answer.value[1] >= 1
+    dead = answers[-1]
+    assert not dead.ok
+    assert isinstance(dead.error, ChronyTimeoutError)
+    # Two slow calls in sequence per server, all servers at once; the dead
+    # one costs its own 0.4 s budget, not the others'.
+    assert elapsed < 1.6
