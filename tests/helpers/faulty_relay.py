@@ -48,7 +48,8 @@ class FaultRates:
         truncate: the reply is cut to a random shorter length.
         duplicate: the reply is delivered twice (the copy after ``delay``).
         delay: the reply is held back ``delay_seconds`` before delivery.
-        reorder: the reply is held until the next reply has been delivered.
+        reorder: the reply is held until the next reply has been delivered
+            (or ``delay_seconds``, when no other reply comes).
         replay: a stale reply (one already delivered for an earlier request)
             is delivered first.
         delay_seconds: how long a delayed reply (or a duplicate's copy) waits.
@@ -121,7 +122,8 @@ class FaultyRelay:
         # One upstream socket per client, so replies find their way back.
         self._upstreams: dict[tuple[str, int], socket.socket] = {}
         self._last_request_seq: dict[tuple[str, int], bytes] = {}
-        self._held: dict[tuple[str, int], bytes] = {}  # reordered, awaiting the next reply
+        # Reordered replies, awaiting the next reply (or, failing one, their deadline).
+        self._held: dict[tuple[str, int], tuple[bytes, float]] = {}
         self._seen: list[bytes] = []  # replies already delivered, for replay
         self._timers: list[tuple[float, int, bytes, tuple[str, int]]] = []
         self._timer_ids = 0
@@ -167,8 +169,11 @@ class FaultyRelay:
                 return
             self._fire_due_timers(now)
             wait = min(0.05, end - now)
+            dues = [due for _, due in self._held.values()]
             if self._timers:
-                wait = max(0.0, min(wait, self._timers[0][0] - now))
+                dues.append(self._timers[0][0])
+            if dues:
+                wait = max(0.0, min(wait, min(dues) - now))
             for key, _ in self._selector.select(wait):
                 sock = key.fileobj
                 assert isinstance(sock, socket.socket)
@@ -220,11 +225,11 @@ class FaultyRelay:
         held = self._held.pop(client, None)
         if held is None and rnd.random() < rates.reorder:
             self.stats.reordered += 1
-            self._held[client] = data
+            self._held[client] = (data, time.monotonic() + rates.delay_seconds)
             return
         self._deliver(data, client)
         if held is not None:
-            self._deliver(held, client)
+            self._deliver(held[0], client)
 
     def _stale_reply(self, client: tuple[str, int]) -> bytes:
         stale = self._random.choice(self._seen)
@@ -241,6 +246,11 @@ class FaultyRelay:
         while self._timers and self._timers[0][0] <= now:
             _, _, data, client = heapq.heappop(self._timers)
             self._deliver(data, client)
+        # A reordered reply with no reply after it is delivered late instead.
+        for client, (data, due) in list(self._held.items()):
+            if due <= now:
+                del self._held[client]
+                self._deliver(data, client)
 
     def _deliver(self, data: bytes, client: tuple[str, int]) -> None:
         with contextlib.suppress(OSError):  # the client went away

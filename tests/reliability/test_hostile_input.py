@@ -10,6 +10,7 @@ subprocess whose exit status is checked.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import subprocess
@@ -24,7 +25,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pychrony import ChronyConnection, ChronyConnectionError, ChronyDataError
+from pychrony import (
+    AsyncChronyConnection,
+    ChronyConnection,
+    ChronyConnectionError,
+    ChronyDataError,
+    ChronyError,
+)
 from pychrony._core.session import RawField
 from pychrony.libchrony import Chrony, ConnectionError, Record, Report, RequestError, ResponseError
 from pychrony.models._declare import decode, plan
@@ -404,3 +411,41 @@ def test_dangerous_sequences_do_not_crash_the_interpreter(sandbox: Sandbox) -> N
     assert "concurrent-close 0" in proc.stdout, proc.stdout
     assert "iter-after-close ConnectionError" in proc.stdout, proc.stdout
     assert "finalizers ok" in proc.stdout, proc.stdout
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.one_of(anything, hostile_text, st.sampled_from(KNOWN)),
+    index=st.one_of(st.integers(min_value=-(2**70), max_value=2**70), anything),
+)
+def test_the_asyncio_layer_refuses_the_same_input_the_same_way(
+    sandbox: Sandbox, name: Any, index: Any
+) -> None:
+    async def outcomes() -> list[type[BaseException] | None]:
+        results: list[type[BaseException] | None] = []
+        async with AsyncChronyConnection(sandbox.socket_path, timeout=0.5, retries=1) as conn:
+            for call in (
+                lambda: conn.get_record_count(name),
+                lambda: conn.get_record(name, 0),
+                lambda: conn.get_record("sources", index),
+            ):
+                try:
+                    await call()
+                    results.append(None)
+                except (TypeError, IndexError, ChronyError) as exc:
+                    results.append(type(exc))
+        return results
+
+    with Chrony(sandbox.socket_path, timeout=0.5, retries=1) as chrony:
+        expected: list[type[BaseException] | None] = []
+        for sync_call in (
+            lambda: chrony.get_record_count(name),
+            lambda: chrony.get_record(name, 0),
+            lambda: chrony.get_record("sources", index),
+        ):
+            try:
+                sync_call()
+                expected.append(None)
+            except (TypeError, IndexError, ChronyError) as exc:
+                expected.append(type(exc))
+    assert asyncio.run(asyncio.wait_for(outcomes(), 10)) == expected
