@@ -83,6 +83,9 @@ nitpick_ignore: list[tuple[str, str]] = [
     # The core's raw field tuple, in the signature of the generic layer's
     # from_raw() constructors: internal plumbing, deliberately undocumented.
     ("py:class", "pychrony._core.session.RawField"),
+    # The private base that gives the connection classes their session
+    # properties (is_open, address, ...), documented on each class instead.
+    ("py:class", "pychrony._core.session_info.SessionInfo"),
     # ChronySession.pointer's docstring names the instance attribute "lock",
     # set in __init__ and not (yet) listed in an Attributes: section.
     ("py:attr", "lock"),

@@ -36,6 +36,7 @@ from typing import TypeVar, cast
 
 from ._core.report_names import supported_reports
 from ._core.session import Session, Steps, Wait
+from ._core.session_info import SessionInfo
 from ._fetch import typed_steps
 from .libchrony._errors import AuthorizationError, ResponseError, translated
 from .libchrony._generic import SKIPPED_CODES, _single_record
@@ -51,7 +52,6 @@ from .models import (
     Source,
     SourceStats,
     TrackingStatus,
-    Transport,
 )
 from .models.catalog import ReportSpec, spec_for
 
@@ -71,7 +71,7 @@ _RTCDATA = spec_for("rtcdata")
 _SMOOTHING = spec_for("smoothing")
 
 
-class AsyncChronyConnection:
+class AsyncChronyConnection(SessionInfo):
     """A connection to chronyd whose typed getters are coroutines.
 
     Use it with ``async with``; it may be entered again after the block ends.
@@ -138,31 +138,6 @@ class AsyncChronyConnection:
     def __repr__(self) -> str:
         state = f"open on {self.address}" if self.is_open else "closed"
         return f"<AsyncChronyConnection {state}>"
-
-    @property
-    def is_open(self) -> bool:
-        """Whether the connection currently holds a socket."""
-        return self._session.is_open
-
-    @property
-    def address(self) -> str | None:
-        """The address in use (the candidate that connected), or None while closed."""
-        return self._session.address
-
-    @property
-    def transport(self) -> Transport | None:
-        """:class:`Transport` in use, or None while closed."""
-        return self._session.transport
-
-    @property
-    def timeout(self) -> float:
-        """Seconds to wait for the first reply."""
-        return self._session.timeout
-
-    @property
-    def retries(self) -> int:
-        """Resends after the first request."""
-        return self._session.retries
 
     # -- calls ---------------------------------------------------------------
 

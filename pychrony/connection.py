@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import cast
 
 from ._core.session import Session
+from ._core.session_info import SessionInfo
 from ._fetch import typed_steps
 from .libchrony._generic import GenericReports
 from .models import (
@@ -19,7 +20,6 @@ from .models import (
     Source,
     SourceStats,
     TrackingStatus,
-    Transport,
 )
 from .models.catalog import ReportSpec, spec_for
 
@@ -37,7 +37,7 @@ _RTCDATA = spec_for("rtcdata")
 _SMOOTHING = spec_for("smoothing")
 
 
-class ChronyConnection(GenericReports):
+class ChronyConnection(SessionInfo, GenericReports):
     """A connection to chronyd returning typed reports.
 
     Use it as a context manager; the same object may be entered again after
@@ -109,31 +109,6 @@ class ChronyConnection(GenericReports):
     def __repr__(self) -> str:
         state = f"open on {self.address}" if self.is_open else "closed"
         return f"<ChronyConnection {state}>"
-
-    @property
-    def is_open(self) -> bool:
-        """Whether the connection currently holds a socket."""
-        return self._session.is_open
-
-    @property
-    def address(self) -> str | None:
-        """The address in use (the candidate that connected), or None while closed."""
-        return self._session.address
-
-    @property
-    def transport(self) -> Transport | None:
-        """:class:`Transport` in use, or None while closed."""
-        return self._session.transport
-
-    @property
-    def timeout(self) -> float:
-        """Seconds to wait for the first reply."""
-        return self._session.timeout
-
-    @property
-    def retries(self) -> int:
-        """Resends after the first request."""
-        return self._session.retries
 
     # -- typed reports -------------------------------------------------------
 

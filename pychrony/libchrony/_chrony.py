@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-from .._core.address import Transport
 from .._core.session import Session
+from .._core.session_info import SessionInfo
 from ._errors import ConnectionError, translated
 from ._generic import GenericReports
 from ._records import Record, Report
@@ -16,7 +16,7 @@ from ._records import Record, Report
 __all__ = ["Chrony", "connect"]
 
 
-class Chrony(GenericReports):
+class Chrony(SessionInfo, GenericReports):
     """A connection to chronyd returning reports as :class:`Record` / :class:`Report`.
 
     Connects when created; :meth:`close` (or the end of a ``with`` block)
@@ -101,26 +101,6 @@ class Chrony(GenericReports):
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self._closed
-
-    @property
-    def address(self) -> str | None:
-        """The address in use, or None when closed (or between reconnects)."""
-        return self._session.address
-
-    @property
-    def transport(self) -> Transport | None:
-        """:class:`pychrony.Transport` in use, or None when closed."""
-        return self._session.transport
-
-    @property
-    def timeout(self) -> float:
-        """Seconds to wait for the first reply."""
-        return self._session.timeout
-
-    @property
-    def retries(self) -> int:
-        """Resends after the first request."""
-        return self._session.retries
 
     # -- the port's conveniences ---------------------------------------------
 
