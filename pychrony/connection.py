@@ -8,7 +8,19 @@ from typing import cast
 from ._core.constants import ErrorCode
 from ._core.session import Session
 from .exceptions import ChronyDataError
-from .models import RTCData, Source, SourceStats, TrackingStatus, Transport
+from .models import (
+    Activity,
+    AuthData,
+    NTPData,
+    RTCData,
+    SelectData,
+    ServerStats,
+    Smoothing,
+    Source,
+    SourceStats,
+    TrackingStatus,
+    Transport,
+)
 from .models._declare import decode
 from .models.catalog import ReportSpec, spec_for
 
@@ -17,7 +29,13 @@ __all__ = ["ChronyConnection"]
 _TRACKING = spec_for("tracking")
 _SOURCES = spec_for("sources")
 _SOURCESTATS = spec_for("sourcestats")
+_SELECTDATA = spec_for("selectdata")
+_ACTIVITY = spec_for("activity")
+_AUTHDATA = spec_for("authdata")
+_NTPDATA = spec_for("ntpdata")
+_SERVERSTATS = spec_for("serverstats")
 _RTCDATA = spec_for("rtcdata")
+_SMOOTHING = spec_for("smoothing")
 
 
 class ChronyConnection:
@@ -144,3 +162,51 @@ class ChronyConnection:
     def get_rtc_data(self) -> RTCData | None:
         """The real-time clock's tracking data, or None when chronyd has it disabled."""
         return cast("RTCData | None", self._fetch(_RTCDATA))
+
+    def get_select_data(self) -> list[SelectData]:
+        """How source selection sees every source (``chronyc selectdata``).
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast("list[SelectData]", self._fetch(_SELECTDATA))
+
+    def get_activity(self) -> Activity:
+        """How many sources are online and offline (``chronyc activity``)."""
+        return cast(Activity, self._fetch(_ACTIVITY))
+
+    def get_auth_data(self) -> list[AuthData]:
+        """Authentication of every source, in the order of :meth:`get_sources`.
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast("list[AuthData]", self._fetch(_AUTHDATA))
+
+    def get_ntp_data(self) -> list[NTPData]:
+        """The last NTP exchange with every NTP source (``chronyc ntpdata``).
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast("list[NTPData]", self._fetch(_NTPDATA))
+
+    def get_server_stats(self) -> ServerStats:
+        """Counters of chronyd as a server (``chronyc serverstats``).
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast(ServerStats, self._fetch(_SERVERSTATS))
+
+    def get_smoothing(self) -> Smoothing | None:
+        """Time smoothing of chronyd, or None when ``smoothtime`` is not configured."""
+        return cast("Smoothing | None", self._fetch(_SMOOTHING))

@@ -106,6 +106,8 @@ class Sandbox:
     Attributes:
         socket_path: the client's Unix command socket.
         udp_address: the client's UDP command port, as ``127.0.0.1:PORT``.
+        server_socket_path: the server's Unix command socket (its serverstats
+            count the client's NTP requests).
         ntp_port: the server's NTP port.
     """
 
@@ -129,6 +131,7 @@ class Sandbox:
         self._procs: list[subprocess.Popen[bytes]] = []
         self.socket_path = ""
         self.udp_address = ""
+        self.server_socket_path = ""
         self.ntp_port = 0
         self.cmd_port = 0
 
@@ -237,6 +240,7 @@ class Sandbox:
             "allow 127.0.0.0/8",
         ]
         self._launch(chronyd, "server", "\n".join(lines) + "\n")
+        self.server_socket_path = str(self._path("server.sock"))
         self._wait_for_file(self._path("server.sock"), "server")
 
     def _start_client(self, chronyd: str, *, reuse_ports: bool = False) -> None:
@@ -292,13 +296,18 @@ class Sandbox:
 
     # -- readiness -----------------------------------------------------------
 
-    def chronyc(self, *args: str, timeout: float = 10.0) -> str:
+    def chronyc(self, *args: str, timeout: float = 10.0, host: str | None = None) -> str:
         """Run chronyc against the client daemon's Unix socket; return stdout.
+
+        Args:
+            *args: chronyc's arguments, e.g. ``"-c", "tracking"``.
+            timeout: seconds before chronyc is killed.
+            host: another command address (e.g. :attr:`server_socket_path`).
 
         Raises:
             SandboxError: chronyc fails.
         """
-        cmd = [find_chrony_binary("chronyc"), "-n", "-h", self.socket_path, *args]
+        cmd = [find_chrony_binary("chronyc"), "-n", "-h", host or self.socket_path, *args]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         if proc.returncode != 0:
             raise SandboxError(f"{' '.join(cmd)} failed: {proc.stderr.strip()}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .reports import RTCData, Source, SourceStats, TrackingStatus
+from .server import Activity, ServerStats, Smoothing
+from .sources import AuthData, NTPData, SelectData
 
 __all__ = ["REPORTS", "ReportSpec", "spec_for"]
 
@@ -45,7 +47,13 @@ REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec("tracking", "get_tracking", TrackingStatus),
     ReportSpec("sources", "get_sources", Source, many=True),
     ReportSpec("sourcestats", "get_source_stats", SourceStats, many=True),
+    ReportSpec("selectdata", "get_select_data", SelectData, many=True, over_udp=False),
+    ReportSpec("activity", "get_activity", Activity),
+    ReportSpec("authdata", "get_auth_data", AuthData, many=True, over_udp=False),
+    ReportSpec("ntpdata", "get_ntp_data", NTPData, many=True, over_udp=False),
+    ReportSpec("serverstats", "get_server_stats", ServerStats, over_udp=False),
     ReportSpec("rtcdata", "get_rtc_data", RTCData, may_be_disabled=True),
+    ReportSpec("smoothing", "get_smoothing", Smoothing, may_be_disabled=True),
 )
 
 _BY_NAME = {spec.name: spec for spec in REPORTS}

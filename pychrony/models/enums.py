@@ -6,12 +6,25 @@ pseudo-member named ``UNKNOWN_<value>`` that keeps the raw value.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, IntFlag
 from typing import Any
 
 from .._core.address import Transport
 
-__all__ = ["LeapStatus", "SourceMode", "SourceState", "Transport"]
+__all__ = [
+    "AuthMode",
+    "KeyType",
+    "LeapStatus",
+    "NTPFlags",
+    "NTPMode",
+    "SelectOptions",
+    "SelectState",
+    "SmoothingFlags",
+    "SourceMode",
+    "SourceState",
+    "TimestampSource",
+    "Transport",
+]
 
 _unknown: dict[tuple[type, int], Any] = {}
 
@@ -61,8 +74,10 @@ class SourceState(_TolerantEnum):
         NONSELECTABLE: not usable for selection (``?``).
         FALSETICKER: disagrees with the majority (``x``).
         JITTERY: too variable to be trusted (``~``).
-        UNSELECTED: acceptable but not combined (``-``).
-        SELECTABLE: combined with the selected source (``+``).
+        UNSELECTED: combined with the selected source, not selected itself
+            (``+``; chrony's name, despite what it suggests).
+        SELECTABLE: acceptable but left out of the combination, e.g. for its
+            distance (``-``).
     """
 
     SELECTED = 0
@@ -85,3 +100,177 @@ class SourceMode(_TolerantEnum):
     CLIENT = 0
     PEER = 1
     REFCLOCK = 2
+
+
+class _CharCodeEnum(_TolerantEnum):
+    """An enum whose values are ASCII codes chronyd prints as one character."""
+
+    @property
+    def code(self) -> str:
+        """The character ``chronyc`` prints for this value (``"?"`` if unprintable)."""
+        value = int(self.value)
+        return chr(value) if 32 <= value < 127 else "?"
+
+
+class SelectState(_CharCodeEnum):
+    """Why a source was or was not selected (first column of ``chronyc selectdata``).
+
+    Values are the ASCII codes chronyd uses; :attr:`code` gives the character.
+
+    Attributes:
+        IGNORED: configured with ``noselect`` (``N``).
+        NOT_SYNCHRONIZED: the source is not synchronised (``s``).
+        MISSING_SAMPLES: too few samples yet (``M``).
+        UNACCEPTABLE_DISTANCE: root distance over ``maxdistance`` (``d``).
+        LARGE_DISTANCE: distance much larger than the best source's (``D``).
+        JITTERY: jitter too large (``~``).
+        WAITING_FOR_OTHERS: waiting for other sources to get samples (``w``).
+        MISSING_SELECTABLE_SOURCES: fewer selectable sources than ``minsources`` (``W``).
+        STALE: no recent sample (``S``).
+        ORPHAN: an orphan source (``O``).
+        NOT_TRUSTED: disagrees with the trusted sources (``T``).
+        NOT_PREFERRED: another source has ``prefer`` (``P``).
+        WAITING_FOR_UPDATE: waiting for a new sample (``U``).
+        FALSETICKER: disagrees with the majority (``x``).
+        COMBINED: combined with the best source (``+``).
+        BEST: the selected source (``*``).
+    """
+
+    IGNORED = ord("N")
+    NOT_SYNCHRONIZED = ord("s")
+    MISSING_SAMPLES = ord("M")
+    UNACCEPTABLE_DISTANCE = ord("d")
+    LARGE_DISTANCE = ord("D")
+    JITTERY = ord("~")
+    WAITING_FOR_OTHERS = ord("w")
+    MISSING_SELECTABLE_SOURCES = ord("W")
+    STALE = ord("S")
+    ORPHAN = ord("O")
+    NOT_TRUSTED = ord("T")
+    NOT_PREFERRED = ord("P")
+    WAITING_FOR_UPDATE = ord("U")
+    FALSETICKER = ord("x")
+    COMBINED = ord("+")
+    BEST = ord("*")
+
+
+class SelectOptions(IntFlag):
+    """Selection options of a source (``COpts``/``EOpts`` of ``chronyc selectdata``).
+
+    Attributes:
+        NOSELECT: never selected (``N``).
+        PREFER: preferred over other sources (``P``).
+        TRUST: trusted even when it disagrees with others (``T``).
+        REQUIRE: must be selectable for any selection to happen (``R``).
+    """
+
+    NOSELECT = 0x1
+    PREFER = 0x2
+    TRUST = 0x4
+    REQUIRE = 0x8
+
+
+class AuthMode(_TolerantEnum):
+    """How chronyd authenticates a source (``Mode`` of ``chronyc authdata``).
+
+    Attributes:
+        NONE: no authentication (``-``).
+        SYMMETRIC_KEY: a symmetric key from the key file (``SK``).
+        NTS: Network Time Security (``NTS``).
+    """
+
+    NONE = 0
+    SYMMETRIC_KEY = 1
+    NTS = 2
+
+
+class KeyType(_TolerantEnum):
+    """Hash or cipher of a source's key (``KeyType`` of ``chronyc authdata``).
+
+    ``NONE`` (0) means the source has no key.
+    """
+
+    NONE = 0
+    MD5 = 1
+    SHA1 = 2
+    SHA256 = 3
+    SHA384 = 4
+    SHA512 = 5
+    SHA3_224 = 6
+    SHA3_256 = 7
+    SHA3_384 = 8
+    SHA3_512 = 9
+    TIGER = 10
+    WHIRLPOOL = 11
+    AES128 = 13
+    AES256 = 14
+    AEAD_AES_SIV_CMAC_256 = 15
+    AEAD_AES_128_GCM_SIV = 30
+
+
+class NTPMode(_TolerantEnum):
+    """NTP mode of the last packet from a source (``Mode`` of ``chronyc ntpdata``).
+
+    Attributes:
+        INVALID: no valid packet received yet (chronyc prints ``Invalid``).
+        ACTIVE: symmetric active.
+        PASSIVE: symmetric passive.
+        SERVER: a server's reply to a client request.
+    """
+
+    INVALID = 0
+    ACTIVE = 1
+    PASSIVE = 2
+    SERVER = 4
+
+
+class TimestampSource(_CharCodeEnum):
+    """Where a packet's timestamp was taken (``TX/RX timestamping`` of ``chronyc ntpdata``).
+
+    Attributes:
+        INVALID: no timestamp yet (chronyc prints ``Invalid``).
+        DAEMON: by chronyd after the system call (``D``).
+        KERNEL: by the kernel (``K``).
+        HARDWARE: by the network card (``H``).
+    """
+
+    INVALID = 0
+    DAEMON = ord("D")
+    KERNEL = ord("K")
+    HARDWARE = ord("H")
+
+
+class NTPFlags(IntFlag):
+    """Test results and modes of the last NTP packet (``chronyc ntpdata``).
+
+    A set ``TEST_*`` bit means the packet passed that test of RFC 5905 / chrony
+    (tests 1-3 check the packet, 5-7 its authentication, synchronisation and
+    data, A-D its delay). Bit assignment follows libchrony's constant names.
+    """
+
+    TEST_D = 0x1
+    TEST_B = 0x2
+    TEST_C = 0x4
+    TEST_A = 0x8
+    TEST_7 = 0x10
+    TEST_6 = 0x20
+    TEST_5 = 0x40
+    TEST_3 = 0x80
+    TEST_2 = 0x100
+    TEST_1 = 0x200
+    INTERLEAVED = 0x4000
+    AUTHENTICATED = 0x8000
+
+    ALL_TESTS = 0x3FF
+
+
+class SmoothingFlags(IntFlag):
+    """State of chronyd's time smoothing (``chronyc smoothing``).
+
+    Attributes:
+        ACTIVE: smoothing is currently adjusting the served time.
+        LEAP_ONLY: smoothing only leap seconds (``smoothtime ... leaponly``).
+    """
+
+    ACTIVE = 0x1
+    LEAP_ONLY = 0x2

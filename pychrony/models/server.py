@@ -1,0 +1,146 @@
+"""Typed models of chronyd's own state added in pychrony 3: activity, serverstats, smoothing.
+
+Attribute names are libchrony's field names in snake case. libchrony's
+``reserved #N`` placeholders carry no information and are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ._declare import source
+from .enums import SmoothingFlags
+
+__all__ = ["Activity", "ServerStats", "Smoothing"]
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """How many sources are online (``chronyc activity``).
+
+    Attributes:
+        online_sources: sources being polled.
+        offline_sources: sources set offline.
+        burst_online_return_sources: sources in a burst, returning online afterwards.
+        burst_offline_return_sources: sources in a burst, returning offline afterwards.
+        unresolved_sources: sources whose name is not resolved yet.
+    """
+
+    online_sources: int = field(metadata=source("online sources"))
+    offline_sources: int = field(metadata=source("offline sources"))
+    burst_online_return_sources: int = field(metadata=source("burst online-return sources"))
+    burst_offline_return_sources: int = field(metadata=source("burst offline-return sources"))
+    unresolved_sources: int = field(metadata=source("unresolved sources"))
+
+    @property
+    def total_sources(self) -> int:
+        """All sources, whatever their state."""
+        return (
+            self.online_sources
+            + self.offline_sources
+            + self.burst_online_return_sources
+            + self.burst_offline_return_sources
+            + self.unresolved_sources
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStats:
+    """Counters of chronyd as an NTP and command server (``chronyc serverstats``).
+
+    Unix socket only (UDP on chronyd 4.7+ with ``opencommands``). Counters that
+    an older chronyd does not report are None.
+
+    Attributes:
+        received_ntp_requests: NTP requests received.
+        accepted_nts_ke_connections: NTS-KE connections accepted (chronyd 4.0+).
+        received_command_requests: command requests received.
+        dropped_ntp_requests: NTP requests dropped by rate limiting.
+        dropped_nts_ke_connections: NTS-KE connections dropped (chronyd 4.0+).
+        dropped_command_requests: command requests dropped by rate limiting.
+        dropped_client_log_records: client records dropped from a full log.
+        received_authenticated_ntp_requests: authenticated NTP requests (chronyd 4.0+).
+        received_interleaved_ntp_requests: interleaved NTP requests (chronyd 4.2+).
+        held_ntp_timestamps: timestamps held for interleaved mode (chronyd 4.2+).
+        ntp_timestamp_span: seconds covered by the held timestamps (chronyd 4.2+).
+        served_daemon_rx_timestamps: daemon receive timestamps served (chronyd 4.4+).
+        served_daemon_tx_timestamps: daemon transmit timestamps served (chronyd 4.4+).
+        served_kernel_rx_timestamps: kernel receive timestamps served (chronyd 4.4+).
+        served_kernel_tx_timestamps: kernel transmit timestamps served (chronyd 4.4+).
+        served_hardware_rx_timestamps: hardware receive timestamps served (chronyd 4.4+).
+        served_hardware_tx_timestamps: hardware transmit timestamps served (chronyd 4.4+).
+    """
+
+    received_ntp_requests: int = field(metadata=source("received NTP requests"))
+    accepted_nts_ke_connections: int | None = field(
+        metadata=source("accepted NTS-KE connections", optional=True)
+    )
+    received_command_requests: int = field(metadata=source("received command requests"))
+    dropped_ntp_requests: int = field(metadata=source("dropped NTP requests"))
+    dropped_nts_ke_connections: int | None = field(
+        metadata=source("dropped NTS-KE connections", optional=True)
+    )
+    dropped_command_requests: int = field(metadata=source("dropped command requests"))
+    dropped_client_log_records: int = field(metadata=source("dropped client log records"))
+    received_authenticated_ntp_requests: int | None = field(
+        metadata=source("received authenticated NTP requests", optional=True)
+    )
+    received_interleaved_ntp_requests: int | None = field(
+        default=None, metadata=source("received interleaved NTP requests", optional=True)
+    )
+    held_ntp_timestamps: int | None = field(
+        default=None, metadata=source("held NTP timestamps", optional=True)
+    )
+    ntp_timestamp_span: int | None = field(
+        default=None, metadata=source("NTP timestamp span", optional=True)
+    )
+    served_daemon_rx_timestamps: int | None = field(
+        default=None, metadata=source("served daemon RX timestamps", optional=True)
+    )
+    served_daemon_tx_timestamps: int | None = field(
+        default=None, metadata=source("served daemon TX timestamps", optional=True)
+    )
+    served_kernel_rx_timestamps: int | None = field(
+        default=None, metadata=source("served kernel RX timestamps", optional=True)
+    )
+    served_kernel_tx_timestamps: int | None = field(
+        default=None, metadata=source("served kernel TX timestamps", optional=True)
+    )
+    served_hardware_rx_timestamps: int | None = field(
+        default=None, metadata=source("served hardware RX timestamps", optional=True)
+    )
+    served_hardware_tx_timestamps: int | None = field(
+        default=None, metadata=source("served hardware TX timestamps", optional=True)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Smoothing:
+    """Time smoothing chronyd applies for its NTP clients (``chronyc smoothing``).
+
+    Only available when chronyd is configured with ``smoothtime``;
+    :meth:`pychrony.ChronyConnection.get_smoothing` returns None otherwise.
+
+    Attributes:
+        flags: whether smoothing is active, and leap-second-only.
+        offset: offset still being smoothed out, seconds.
+        frequency_offset: frequency offset of the smoothing, ppm.
+        wander: rate of change of the frequency offset, ppm per second.
+        last_update_ago: seconds since the last update.
+        remaining_time: seconds until the smoothing ends.
+    """
+
+    flags: SmoothingFlags = field(metadata=source("flags", convert=SmoothingFlags))
+    offset: float = field(metadata=source("offset"))
+    frequency_offset: float = field(metadata=source("frequency offset"))
+    wander: float = field(metadata=source("wander"))
+    last_update_ago: float = field(metadata=source("last update ago"))
+    remaining_time: float = field(metadata=source("remaining time"))
+
+    def is_active(self) -> bool:
+        """Whether smoothing is adjusting the served time right now."""
+        return bool(self.flags & SmoothingFlags.ACTIVE)
+
+    def is_leap_only(self) -> bool:
+        """Whether smoothing applies only to leap seconds."""
+        return bool(self.flags & SmoothingFlags.LEAP_ONLY)

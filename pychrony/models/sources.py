@@ -1,0 +1,209 @@
+"""Typed models of the per-source reports added in pychrony 3: selectdata, authdata, ntpdata.
+
+Attribute names are libchrony's field names in snake case. libchrony's
+``reserved #N`` placeholders carry no information and are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ._convert import ref_id_name, seconds, text
+from ._declare import source
+from .enums import (
+    AuthMode,
+    KeyType,
+    LeapStatus,
+    NTPFlags,
+    NTPMode,
+    SelectOptions,
+    SelectState,
+    TimestampSource,
+)
+
+__all__ = ["AuthData", "NTPData", "SelectData"]
+
+
+@dataclass(frozen=True, slots=True)
+class SelectData:
+    """How chronyd's source selection sees one source (a line of ``chronyc selectdata``).
+
+    Served over the Unix socket only (and over UDP by chronyd 4.7+ with
+    ``opencommands``).
+
+    Attributes:
+        reference_id: the source's reference ID.
+        address: the source's IP address (``""`` for a reference clock).
+        state: the outcome of selection for this source.
+        authentication: whether the source is authenticated.
+        leap_status: the leap status the source announces.
+        configured_options: selection options from the configuration.
+        effective_options: selection options in effect (after ``trust``/``prefer`` logic).
+        last_sample_ago: seconds since the last sample (4294967295: never).
+        score: the source's score against the selected source (1.0 when selected).
+        low_limit: lower end of the source's offset interval, seconds.
+        high_limit: upper end of the source's offset interval, seconds.
+    """
+
+    reference_id: int = field(metadata=source("reference ID"))
+    address: str = field(metadata=source("address", convert=text))
+    state: SelectState = field(metadata=source("state", convert=SelectState))
+    authentication: bool = field(metadata=source("authentication", convert=bool))
+    leap_status: LeapStatus = field(metadata=source("leap status", convert=LeapStatus))
+    configured_options: SelectOptions = field(
+        metadata=source("configured options", convert=SelectOptions)
+    )
+    effective_options: SelectOptions = field(
+        metadata=source("effective options", convert=SelectOptions)
+    )
+    last_sample_ago: int = field(metadata=source("last sample ago"))
+    score: float = field(metadata=source("score"))
+    low_limit: float = field(metadata=source("low limit"))
+    high_limit: float = field(metadata=source("high limit"))
+
+    @property
+    def reference_id_name(self) -> str:
+        """The reference ID as text (dotted quad, or a reference clock's name)."""
+        return ref_id_name(self.reference_id)
+
+    def is_selected(self) -> bool:
+        """Whether chronyd synchronises to this source."""
+        return self.state is SelectState.BEST
+
+    def is_combined(self) -> bool:
+        """Whether the source contributes to the clock (selected or combined with it)."""
+        return self.state in (SelectState.BEST, SelectState.COMBINED)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthData:
+    """Authentication of one source (a line of ``chronyc authdata``).
+
+    libchrony gives no address in this report: records come in the order of
+    :meth:`pychrony.ChronyConnection.get_sources`. Unix socket only (UDP on
+    chronyd 4.7+ with ``opencommands``).
+
+    Attributes:
+        mode: how the source is authenticated.
+        key_type: hash or cipher of the key.
+        key_id: ID of the symmetric key, or of the NTS key.
+        key_length: key length, bits.
+        key_establishment_attempts: NTS-KE attempts since the last success.
+        last_key_establishment_ago: seconds since the last NTS key establishment.
+        cookies: NTS cookies held.
+        cookie_length: length of the NTS cookies, bytes.
+        nak: whether the server answered with an NTS NAK.
+    """
+
+    mode: AuthMode = field(metadata=source("mode", convert=AuthMode))
+    key_type: KeyType = field(metadata=source("key type", convert=KeyType))
+    key_id: int = field(metadata=source("key ID"))
+    key_length: int = field(metadata=source("key length"))
+    key_establishment_attempts: int = field(metadata=source("key establishment attempts"))
+    last_key_establishment_ago: int = field(metadata=source("last key establishment ago"))
+    cookies: int = field(metadata=source("cookies"))
+    cookie_length: int = field(metadata=source("cookie length"))
+    nak: bool = field(metadata=source("NAK", convert=bool))
+
+    def is_authenticated(self) -> bool:
+        """Whether the source uses any authentication."""
+        return self.mode is not AuthMode.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class NTPData:
+    """The last NTP exchange with one source (``chronyc ntpdata``).
+
+    Unix socket only (UDP on chronyd 4.7+ with ``opencommands``). The
+    timestamp counters exist on chronyd 4.4+ and are None on older servers.
+
+    Attributes:
+        remote_address: the source's address.
+        local_address: our address used for it (``""`` before the first exchange).
+        remote_port: the source's UDP port.
+        leap_status: leap status in the last packet.
+        version: NTP version of the last packet.
+        mode: NTP mode of the last packet.
+        stratum: stratum in the last packet.
+        poll: polling interval in the last packet, log2 seconds.
+        precision: the source's clock precision, log2 seconds.
+        root_delay: root delay in the last packet, seconds.
+        root_dispersion: root dispersion in the last packet, seconds.
+        reference_id: reference ID in the last packet.
+        reference_time: reference time in the last packet, seconds since the epoch.
+        offset: measured offset of the source, seconds.
+        peer_delay: measured round-trip delay, seconds.
+        peer_dispersion: estimated dispersion of the measurement, seconds.
+        response_time: the source's processing time, seconds.
+        jitter_asymmetry: estimated asymmetry of network jitter (-0.5 to 0.5).
+        flags: passed tests, interleaved and authenticated modes.
+        transmit_timestamping: how our transmit timestamp was taken.
+        receive_timestamping: how our receive timestamp was taken.
+        transmitted_messages: packets sent to the source.
+        received_messages: packets received from it.
+        received_valid_messages: received packets that passed the basic tests.
+        received_good_messages: received packets that passed every test.
+        kernel_transmit_timestamps: kernel transmit timestamps (chronyd 4.4+).
+        kernel_receive_timestamps: kernel receive timestamps (chronyd 4.4+).
+        hardware_transmit_timestamps: hardware transmit timestamps (chronyd 4.4+).
+        hardware_receive_timestamps: hardware receive timestamps (chronyd 4.4+).
+    """
+
+    remote_address: str = field(metadata=source("remote address", convert=text))
+    local_address: str = field(metadata=source("local address", convert=text))
+    remote_port: int = field(metadata=source("remote port"))
+    leap_status: LeapStatus = field(metadata=source("leap status", convert=LeapStatus))
+    version: int = field(metadata=source("version"))
+    mode: NTPMode = field(metadata=source("mode", convert=NTPMode))
+    stratum: int = field(metadata=source("stratum"))
+    poll: int = field(metadata=source("poll"))
+    precision: int = field(metadata=source("precision"))
+    root_delay: float = field(metadata=source("root delay"))
+    root_dispersion: float = field(metadata=source("root dispersion"))
+    reference_id: int = field(metadata=source("reference ID"))
+    reference_time: float = field(metadata=source("reference time", convert=seconds))
+    offset: float = field(metadata=source("offset"))
+    peer_delay: float = field(metadata=source("peer delay"))
+    peer_dispersion: float = field(metadata=source("peer dispersion"))
+    response_time: float = field(metadata=source("response time"))
+    jitter_asymmetry: float = field(metadata=source("jitter asymmetry"))
+    flags: NTPFlags = field(metadata=source("flags", convert=NTPFlags))
+    transmit_timestamping: TimestampSource = field(
+        metadata=source("transmit timestamping", convert=TimestampSource)
+    )
+    receive_timestamping: TimestampSource = field(
+        metadata=source("receive timestamping", convert=TimestampSource)
+    )
+    transmitted_messages: int = field(metadata=source("transmitted messages"))
+    received_messages: int = field(metadata=source("received messages"))
+    received_valid_messages: int = field(metadata=source("received valid messages"))
+    received_good_messages: int = field(metadata=source("received good messages"))
+    kernel_transmit_timestamps: int | None = field(
+        default=None, metadata=source("kernel transmit timestamps", optional=True)
+    )
+    kernel_receive_timestamps: int | None = field(
+        default=None, metadata=source("kernel receive timestamps", optional=True)
+    )
+    hardware_transmit_timestamps: int | None = field(
+        default=None, metadata=source("hardware transmit timestamps", optional=True)
+    )
+    hardware_receive_timestamps: int | None = field(
+        default=None, metadata=source("hardware receive timestamps", optional=True)
+    )
+
+    @property
+    def reference_id_name(self) -> str:
+        """The packet's reference ID as text (dotted quad, or a reference clock's name)."""
+        return ref_id_name(self.reference_id)
+
+    def tests_passed(self) -> bool:
+        """Whether the last packet passed all ten NTP tests."""
+        return self.flags & NTPFlags.ALL_TESTS == NTPFlags.ALL_TESTS
+
+    def is_interleaved(self) -> bool:
+        """Whether the last exchange used the interleaved mode."""
+        return bool(self.flags & NTPFlags.INTERLEAVED)
+
+    def is_authenticated(self) -> bool:
+        """Whether the last packet was authenticated."""
+        return bool(self.flags & NTPFlags.AUTHENTICATED)
