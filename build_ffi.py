@@ -45,6 +45,132 @@ typedef int... time_t;
 struct timespec { time_t tv_sec; long tv_nsec; ...; };
 """
 
+# pychrony's own C helpers, compiled into the extension after libchrony's
+# declarations. Reading a record field by field costs five crossings of the
+# Python/C boundary per field (name, type, content, value, string copy); this
+# reads the whole record in one. See pychrony/_core/records.py.
+_HELPERS_CDEF = """
+int pychrony_read_record(chrony_session *s, char *out, int size);
+"""
+
+_HELPERS_SOURCE = r"""
+#include <string.h>
+
+/* Append n bytes of src at out[*used]; 0 when they do not fit. */
+static int pychrony_put(char *out, int size, int *used, const void *src, size_t n)
+{
+    if (n > (size_t)(size - *used))
+        return 0;
+    memcpy(out + *used, src, n);
+    *used += (int)n;
+    return 1;
+}
+
+/*
+ * Read every field of the record libchrony holds for s into out, as:
+ *
+ *   layout length (uint16, native order), then the layout: per field, its
+ *   type and content as one byte each, then its name and a NUL (a field
+ *   without a name: type 0xff and no name). Equal layout bytes mean equal
+ *   names, types and contents, so the caller may cache what it derives.
+ *
+ *   zero padding to a multiple of 8, then one 8-byte slot per named field in
+ *   native order: UINTEGER as uint64; INTEGER as int64, 16-bit values
+ *   sign-extended (libchrony returns them zero-extended: a poll of -2 comes
+ *   back as 65534); FLOAT as double; STRING as the int64 offset of its copy
+ *   in out (-1 for NULL); any other type as 0. TIMESPEC takes two slots:
+ *   seconds and nanoseconds, as int64.
+ *
+ *   the strings, each with its NUL.
+ *
+ * Returns the bytes used, or -1 when out is too small (the caller then reads
+ * field by field). libchrony formats strings into one static buffer: the
+ * caller must hold the lock that serialises string reads.
+ */
+int pychrony_read_record(chrony_session *s, char *out, int size)
+{
+    int n = chrony_get_record_number_fields(s);
+    int used = 2, slots, text;
+    uint16_t layout_len;
+
+    if (n < 0 || size < 2)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const char *name = chrony_get_field_name(s, i);
+        unsigned char head[2];
+        head[0] = name ? (unsigned char)chrony_get_field_type(s, i) : 0xff;
+        head[1] = (unsigned char)chrony_get_field_content(s, i);
+        if (!pychrony_put(out, size, &used, head, 2))
+            return -1;
+        if (name && !pychrony_put(out, size, &used, name, strlen(name) + 1))
+            return -1;
+    }
+    if (used - 2 > 0xffff)
+        return -1;
+    layout_len = (uint16_t)(used - 2);
+    memcpy(out, &layout_len, 2);
+
+    /* Slots first (their count is known now), strings after them. */
+    slots = (used + 7) & ~7;
+    text = slots;
+    for (int i = 0; i < n; i++) {
+        if (!chrony_get_field_name(s, i))
+            continue;
+        text += chrony_get_field_type(s, i) == CHRONY_TYPE_TIMESPEC ? 16 : 8;
+    }
+    if (text > size)
+        return -1;
+    memset(out + used, 0, (size_t)(text - used));
+    used = text;
+
+    for (int i = 0; i < n; i++) {
+        int64_t ival = 0;
+        uint64_t uval;
+        double fval;
+        if (!chrony_get_field_name(s, i))
+            continue;
+        switch (chrony_get_field_type(s, i)) {
+        case CHRONY_TYPE_UINTEGER:
+            uval = chrony_get_field_uinteger(s, i);
+            memcpy(out + slots, &uval, 8);
+            break;
+        case CHRONY_TYPE_INTEGER:
+            ival = chrony_get_field_integer(s, i);
+            if (ival >= 0x8000 && ival <= 0xffff)
+                ival -= 0x10000;
+            memcpy(out + slots, &ival, 8);
+            break;
+        case CHRONY_TYPE_FLOAT:
+            fval = chrony_get_field_float(s, i);
+            memcpy(out + slots, &fval, 8);
+            break;
+        case CHRONY_TYPE_TIMESPEC: {
+            struct timespec ts = chrony_get_field_timespec(s, i);
+            ival = (int64_t)ts.tv_sec;
+            memcpy(out + slots, &ival, 8);
+            slots += 8;
+            ival = (int64_t)ts.tv_nsec;
+            memcpy(out + slots, &ival, 8);
+            break;
+        }
+        case CHRONY_TYPE_STRING: {
+            const char *str = chrony_get_field_string(s, i);
+            ival = str ? used : -1;
+            memcpy(out + slots, &ival, 8);
+            if (str && !pychrony_put(out, size, &used, str, strlen(str) + 1))
+                return -1;
+            break;
+        }
+        default:
+            memcpy(out + slots, &ival, 8);
+            break;
+        }
+        slots += 8;
+    }
+    return used;
+}
+"""
+
 INSTALL_HINT = """\
 libchrony (chrony's client library) was not found.
 Searched: pkg-config module 'libchrony' (PKG_CONFIG_PATH={pkg_config_path}){pc_note},
@@ -179,15 +305,16 @@ def find_libchrony() -> LibchronyConfig:
 def c_source(cfg: LibchronyConfig, declarations: str) -> str:
     """The C text the extension compiles: the real header when there is one."""
     if cfg.header is not None:
-        return "#include <chrony.h>\n"
-    return "#include <stdbool.h>\n#include <stdint.h>\n#include <time.h>\n\n" + declarations
+        return "#include <chrony.h>\n" + _HELPERS_SOURCE
+    prelude = "#include <stdbool.h>\n#include <stdint.h>\n#include <time.h>\n\n"
+    return prelude + declarations + _HELPERS_SOURCE
 
 
 def make_ffi(cfg: LibchronyConfig) -> FFI:
     """Build the FFI object for one located libchrony."""
     declarations = DECLARATIONS.read_text()
     builder = FFI()
-    builder.cdef(_CDEF_PRELUDE + declarations)
+    builder.cdef(_CDEF_PRELUDE + declarations + _HELPERS_CDEF)
     builder.set_source(
         MODULE_NAME,
         c_source(cfg, declarations),

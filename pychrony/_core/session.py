@@ -23,7 +23,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from .. import _native
 from ..exceptions import (
@@ -33,29 +33,17 @@ from ..exceptions import (
     ChronyTimeoutError,
 )
 from .address import ADDRESS_ENV, DEFAULT_CANDIDATES, Transport, transport_of, validate_address
-from .constants import ErrorCode, FieldType
+from .constants import ErrorCode
 from .errors import PERMISSION_HINT, exception_for
+from .records import RawField, RawRecord, read_fields
 
-__all__ = ["RawField", "Session", "budget", "validate_timing"]
+__all__ = ["RawField", "RawRecord", "Session", "budget", "validate_timing"]
 
 # A chronyd with more records than this is not a chronyd; stop before looping
 # on a corrupt count.
 MAX_RECORDS = 1 << 16
 
-# libchrony returns strings from one static buffer shared by every session in
-# the process, and CFFI releases the GIL during calls: serialise the fetch+copy.
-_STRING_LOCK = threading.Lock()
-
 _RECONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ENOTCONN, errno.ENOENT, errno.EPIPE})
-
-
-class RawField(NamedTuple):
-    """One field of one record, as decoded from libchrony."""
-
-    name: str
-    type: int
-    content: int
-    value: Any
 
 
 def validate_timing(timeout: object, retries: object) -> tuple[float, int]:
@@ -222,7 +210,7 @@ class Session:
             deadline = time.monotonic() + self.budget
             return self._count(report, report_b, deadline)
 
-    def record(self, report: str, index: int) -> tuple[RawField, ...]:
+    def record(self, report: str, index: int) -> RawRecord:
         """Fetch record ``index`` of ``report`` and decode its fields."""
         report_b = _report_bytes(report)
         _check_index(index)
@@ -230,7 +218,7 @@ class Session:
             deadline = time.monotonic() + self.budget
             return self._record(report, report_b, index, deadline)
 
-    def records(self, report: str) -> list[tuple[RawField, ...]]:
+    def records(self, report: str) -> list[RawRecord]:
         """Fetch every record of ``report`` within one call's budget."""
         report_b = _report_bytes(report)
         with self._lock:
@@ -252,9 +240,7 @@ class Session:
             )
         return count
 
-    def _record(
-        self, report: str, report_b: bytes, index: int, deadline: float
-    ) -> tuple[RawField, ...]:
+    def _record(self, report: str, report_b: bytes, index: int, deadline: float) -> RawRecord:
         _, lib = _native.load()
         self._exchange(
             lambda s: lib.chrony_request_record(s, report_b, index),
@@ -321,51 +307,6 @@ class Session:
         if code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED):
             self.close()  # the socket is suspect; the next call reopens it
         raise exc
-
-
-def read_fields(session: Any) -> tuple[RawField, ...]:
-    """Decode every field of the record libchrony holds for ``session``."""
-    ffi, lib = _native.load()
-    fields = []
-    for i in range(lib.chrony_get_record_number_fields(session)):
-        name_p = lib.chrony_get_field_name(session, i)
-        if name_p == ffi.NULL:
-            continue
-        ftype = lib.chrony_get_field_type(session, i)
-        fields.append(
-            RawField(
-                ffi.string(name_p).decode("ascii", "replace"),
-                ftype,
-                lib.chrony_get_field_content(session, i),
-                read_value(ffi, lib, session, i, ftype),
-            )
-        )
-    return tuple(fields)
-
-
-def read_value(ffi: Any, lib: Any, session: Any, index: int, ftype: int) -> Any:
-    """Read field ``index`` of the current record as a Python value.
-
-    Returns what chronyd meant: libchrony returns 16-bit signed fields without
-    sign extension (a poll of -2 comes back as 65534), so those are corrected
-    here. Timespecs come back as ``(seconds, nanoseconds)``; missing strings
-    (an address with no family) as None.
-    """
-    if ftype == FieldType.UINTEGER:
-        return int(lib.chrony_get_field_uinteger(session, index))
-    if ftype == FieldType.INTEGER:
-        value = int(lib.chrony_get_field_integer(session, index))
-        return value - 0x10000 if 0x8000 <= value <= 0xFFFF else value
-    if ftype == FieldType.FLOAT:
-        return float(lib.chrony_get_field_float(session, index))
-    if ftype == FieldType.TIMESPEC:
-        ts = lib.chrony_get_field_timespec(session, index)
-        return (int(ts.tv_sec), int(ts.tv_nsec))
-    if ftype == FieldType.STRING:
-        with _STRING_LOCK:
-            ptr = lib.chrony_get_field_string(session, index)
-            return None if ptr == ffi.NULL else ffi.string(ptr).decode("utf-8", "replace")
-    return None
 
 
 def _stale_socket(code: int, os_errno: int) -> bool:
