@@ -14,7 +14,7 @@ See :class:`ChronyConnection` for addresses, timeouts and retries, and
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from .connection import ChronyConnection
 from .exceptions import (
@@ -50,10 +50,21 @@ from .models import (
     Transport,
 )
 
-try:
-    __version__ = version("pychrony")
-except PackageNotFoundError:  # running from a source tree without metadata
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> Any:
+    # __version__ on first use: importlib.metadata alone would double the
+    # time ``import pychrony`` takes.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("pychrony")
+        except PackageNotFoundError:  # running from a source tree without metadata
+            found = "0.0.0+unknown"
+        globals()["__version__"] = found
+        return found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Activity",

@@ -22,7 +22,14 @@ from typing import Any, NamedTuple, overload
 from .. import _native
 from .constants import FieldType
 
-__all__ = ["FieldLayout", "RawField", "RawRecord", "read_fields", "read_value"]
+__all__ = [
+    "FieldLayout",
+    "RawField",
+    "RawRecord",
+    "read_fields",
+    "read_value",
+    "record_from_fields",
+]
 
 # libchrony returns strings from one static buffer shared by every session in
 # the process, and CFFI releases the GIL during calls: serialise the fetch+copy.
@@ -295,18 +302,33 @@ def read_fields(session: Any) -> RawRecord:
 def _read_fields_one_by_one(session: Any) -> RawRecord:
     """What ``pychrony_read_record`` does, one libchrony call at a time."""
     ffi, lib = _native.load()
+    fields: list[tuple[str | None, int, int, Any]] = []
+    for i in range(max(0, lib.chrony_get_record_number_fields(session))):
+        name_p = lib.chrony_get_field_name(session, i)
+        content = lib.chrony_get_field_content(session, i)
+        if name_p == ffi.NULL:
+            fields.append((None, 0, content, None))
+            continue
+        ftype = lib.chrony_get_field_type(session, i)
+        name = ffi.string(name_p).decode("ascii", "replace")
+        fields.append((name, ftype, content, read_value(ffi, lib, session, i, ftype)))
+    return record_from_fields(fields)
+
+
+def record_from_fields(fields: Sequence[tuple[str | None, int, int, Any]]) -> RawRecord:
+    """The record the C reader would produce for ``(name, type, content, value)`` fields.
+
+    A field whose name is None stands for one libchrony gives no name (left
+    out of the record, as the reader does).
+    """
     layout = bytearray()
     slots: list[Any] = []
     strings: list[tuple[int, str]] = []  # (slot, value) of strings, placed below
-    for i in range(max(0, lib.chrony_get_record_number_fields(session))):
-        name_p = lib.chrony_get_field_name(session, i)
-        content = lib.chrony_get_field_content(session, i) & 0xFF
-        if name_p == ffi.NULL:
-            layout += bytes((_NAMELESS, content))
+    for name, ftype, content, value in fields:
+        if name is None:
+            layout += bytes((_NAMELESS, content & 0xFF))
             continue
-        ftype = lib.chrony_get_field_type(session, i)
-        layout += bytes((ftype & 0xFF, content)) + ffi.string(name_p) + b"\0"
-        value = read_value(ffi, lib, session, i, ftype)
+        layout += bytes((ftype & 0xFF, content & 0xFF)) + name.encode("ascii", "replace") + b"\0"
         kind = _KIND.get(ftype, _NONE)
         if kind == _TIMESPEC:
             slots += value
@@ -325,8 +347,7 @@ def _read_fields_one_by_one(session: Any) -> RawRecord:
         slots[slot] = len(data)
         data += text.encode("utf-8", "surrogateescape") + b"\0"
     key = bytes(layout)
-    record_layout = _LAYOUTS.get(key) or _layout_for(key)
-    return RawRecord(record_layout, tuple(slots), bytes(data))
+    return RawRecord(_LAYOUTS.get(key) or _layout_for(key), tuple(slots), bytes(data))
 
 
 def read_value(ffi: Any, lib: Any, session: Any, index: int, ftype: int) -> Any:
