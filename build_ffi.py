@@ -69,10 +69,10 @@ static int pychrony_put(char *out, int size, int *used, const void *src, size_t 
 /*
  * Read every field of the record libchrony holds for s into out, as:
  *
- *   layout length (uint16, native order), then the layout: per field, its
- *   type and content as one byte each, then its name and a NUL (a field
- *   without a name: type 0xff and no name). Equal layout bytes mean equal
- *   names, types and contents, so the caller may cache what it derives.
+ *   the layout: per field, its type and content as one byte each, then its
+ *   name and a NUL (a field without a name: type 0xff and no name). Equal
+ *   layout bytes mean equal names, types and contents, so the caller may
+ *   cache what it derives.
  *
  *   zero padding to a multiple of 8, then one 8-byte slot per named field in
  *   native order: UINTEGER as uint64; INTEGER as int64, 16-bit values
@@ -83,53 +83,56 @@ static int pychrony_put(char *out, int size, int *used, const void *src, size_t 
  *
  *   the strings, each with its NUL.
  *
- * Returns the bytes used, or -1 when out is too small (the caller then reads
+ * Returns the layout's length times 65536 plus the bytes used (size must be
+ * below 65536), so one call answers both; -1 when out is too small (the
+ * caller then reads
  * field by field). libchrony formats strings into one static buffer: the
  * caller must hold the lock that serialises string reads.
  */
 int pychrony_read_record(chrony_session *s, char *out, int size)
 {
+    enum { MAX_FIELDS = 256 };
+    const char *names[MAX_FIELDS];
+    unsigned char types[MAX_FIELDS];
     int n = chrony_get_record_number_fields(s);
-    int used = 2, slots, text;
-    uint16_t layout_len;
+    int used = 0, slots, text, layout_len;
 
-    if (n < 0 || size < 2)
+    if (n < 0 || n > MAX_FIELDS || size < 0 || size > 0xffff)
         return -1;
+    /* Ask libchrony for each name, type and content once. */
+    slots = 0;
     for (int i = 0; i < n; i++) {
-        const char *name = chrony_get_field_name(s, i);
         unsigned char head[2];
-        head[0] = name ? (unsigned char)chrony_get_field_type(s, i) : 0xff;
+        names[i] = chrony_get_field_name(s, i);
+        types[i] = (unsigned char)chrony_get_field_type(s, i);
+        head[0] = names[i] ? types[i] : 0xff;
         head[1] = (unsigned char)chrony_get_field_content(s, i);
         if (!pychrony_put(out, size, &used, head, 2))
             return -1;
-        if (name && !pychrony_put(out, size, &used, name, strlen(name) + 1))
+        if (names[i] && !pychrony_put(out, size, &used, names[i], strlen(names[i]) + 1))
             return -1;
+        if (names[i])
+            slots += types[i] == CHRONY_TYPE_TIMESPEC ? 2 : 1;
     }
-    if (used - 2 > 0xffff)
+    if (used > 0x7fff)
         return -1;
-    layout_len = (uint16_t)(used - 2);
-    memcpy(out, &layout_len, 2);
+    layout_len = used;
 
-    /* Slots first (their count is known now), strings after them. */
-    slots = (used + 7) & ~7;
-    text = slots;
-    for (int i = 0; i < n; i++) {
-        if (!chrony_get_field_name(s, i))
-            continue;
-        text += chrony_get_field_type(s, i) == CHRONY_TYPE_TIMESPEC ? 16 : 8;
-    }
+    /* The slots follow, 8-aligned; the strings follow the slots. */
+    text = ((used + 7) & ~7) + 8 * slots;
     if (text > size)
         return -1;
     memset(out + used, 0, (size_t)(text - used));
+    slots = (used + 7) & ~7;
     used = text;
 
     for (int i = 0; i < n; i++) {
         int64_t ival = 0;
         uint64_t uval;
         double fval;
-        if (!chrony_get_field_name(s, i))
+        if (!names[i])
             continue;
-        switch (chrony_get_field_type(s, i)) {
+        switch (types[i]) {
         case CHRONY_TYPE_UINTEGER:
             uval = chrony_get_field_uinteger(s, i);
             memcpy(out + slots, &uval, 8);
@@ -167,7 +170,7 @@ int pychrony_read_record(chrony_session *s, char *out, int size)
         }
         slots += 8;
     }
-    return used;
+    return layout_len * 0x10000 + used;
 }
 """
 

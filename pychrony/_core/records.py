@@ -12,9 +12,7 @@ it in one ``struct`` call.
 
 from __future__ import annotations
 
-import functools
 import struct
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, overload
@@ -37,7 +35,8 @@ __all__ = [
 _STRING_LOCK = threading.Lock()
 
 # The one-call reader's buffer; a record that does not fit is read field by
-# field instead (libchrony's largest record needs about 1 KiB).
+# field instead (libchrony's largest record needs about 1 KiB). Below 65536:
+# the reader returns two lengths in one int.
 _BUFFER_BYTES = 16384
 
 # Distinct layouts kept; far more than libchrony's reports ever produce.
@@ -117,11 +116,11 @@ class FieldLayout:
             sources.append(source.format(len(codes)))  # one code per slot
             codes += code
         self._sources = tuple(sources)
-        # The slots start at the first multiple of 8 after the layout and its length.
-        start = (2 + len(layout) + 7) & ~7
-        self.unpack: Callable[[bytes], tuple[Any, ...]] = functools.partial(
-            struct.Struct("=" + codes).unpack_from, offset=start
-        )
+        # The slots start at the first multiple of 8 after the layout.
+        start = (len(layout) + 7) & ~7
+        self.unpack: Callable[[bytes], tuple[Any, ...]] = struct.Struct(
+            f"={start}x{codes}"
+        ).unpack_from
         self.values: Callable[[tuple[Any, ...], bytes], tuple[Any, ...]] = self.compile(
             tuple, [(i, None) for i in range(len(names))]
         )
@@ -260,12 +259,13 @@ class _Reader:
 
     def __call__(self, session: Any) -> RawRecord | None:
         """Read the current record; None when it does not fit the buffer."""
+        buffer = self.buffer
         with _STRING_LOCK:
-            used = self.read(session, self.buffer, _BUFFER_BYTES)
-            if used < 0:
+            lengths = self.read(session, buffer, _BUFFER_BYTES)
+            if lengths < 0:
                 return None
-            data: bytes = self.unpack(self.buffer, used)
-        key = data[2 : 2 + int.from_bytes(data[:2], sys.byteorder)]
+            data: bytes = self.unpack(buffer, lengths & 0xFFFF)
+        key = data[: lengths >> 16]
         layout = _LAYOUTS.get(key) or _layout_for(key)
         return RawRecord(layout, layout.unpack(data), data)
 
@@ -341,8 +341,7 @@ def record_from_fields(fields: Sequence[tuple[str | None, int, int, Any]]) -> Ra
         else:
             slots.append(value)
     # The same bytes the C reader produces: layout, then slots, then strings.
-    head = len(layout).to_bytes(2, sys.byteorder) + bytes(layout)
-    data = bytearray(head + bytes(-len(head) % 8 + 8 * len(slots)))
+    data = bytearray(layout + bytes(-len(layout) % 8 + 8 * len(slots)))
     for slot, text in strings:
         slots[slot] = len(data)
         data += text.encode("utf-8", "surrogateescape") + b"\0"

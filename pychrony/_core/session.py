@@ -315,14 +315,25 @@ def _stale_socket(code: int, os_errno: int) -> bool:
     return failed and os_errno in _RECONNECT_ERRNOS
 
 
+# Report names already checked, encoded: every call names one of a handful.
+_REPORT_BYTES: dict[str, bytes] = {}
+
+
 def _report_bytes(report: object) -> bytes:
+    if type(report) is str:
+        known = _REPORT_BYTES.get(report)
+        if known is not None:
+            return known
     if not isinstance(report, str):
         raise TypeError(f"report name must be a str, not {type(report).__name__}")
     if not report or "\0" in report or len(report) > 64 or not report.isascii():
         raise ChronyDataError(
             f"invalid report name {report!r}", error_code=ErrorCode.UNKNOWN_REPORT
         )
-    return report.encode("ascii")
+    encoded = report.encode("ascii")
+    if type(report) is str and len(_REPORT_BYTES) < 256:
+        _REPORT_BYTES[report] = encoded
+    return encoded
 
 
 def _check_index(index: object) -> None:

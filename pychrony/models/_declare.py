@@ -173,7 +173,8 @@ def decode(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str) -> T:
             decoder = cache[cls] = _compile_decoder(cls, layout)
         if decoder is not None:
             try:
-                return cast(T, decoder(fields.slots, fields.data))  # type: ignore[attr-defined]
+                built: T = decoder(fields.slots, fields.data)  # type: ignore[attr-defined]
+                return built
             except (TypeError, ValueError, OverflowError):
                 pass  # the generic path below names the field that failed
     return _decode_by_name(cls, fields, report)
