@@ -264,15 +264,15 @@ class Session:
             session = self._state["session"]
             attempts += 1
             code = send(session)
-            os_errno = ffi.errno
-            if not reopened and _stale_socket(code, os_errno):
-                reopened = True
-                self._reopen()
-                continue
+            # errno and the stale-socket check only matter on failure; on the
+            # hot path they would cost as much as the C call itself.
             if code != ErrorCode.OK:
+                os_errno = ffi.errno
+                if not reopened and _stale_socket(code, os_errno):
+                    reopened = True
+                    self._reopen()
+                    continue
                 self._fail(code, what, os_errno)
-            if not lib.chrony_needs_response(session):
-                return
             attempt_end = min(time.monotonic() + wait, deadline)
             while lib.chrony_needs_response(session):
                 remaining = attempt_end - time.monotonic()
@@ -281,12 +281,12 @@ class Session:
                 if not self._poller.poll(max(1, math.ceil(remaining * 1000))):
                     continue
                 code = lib.chrony_process_response(session)
-                os_errno = ffi.errno
-                if not reopened and _stale_socket(code, os_errno):
-                    reopened = True
-                    self._reopen()
-                    break
                 if code != ErrorCode.OK:
+                    os_errno = ffi.errno
+                    if not reopened and _stale_socket(code, os_errno):
+                        reopened = True
+                        self._reopen()
+                        break
                     self._fail(code, what, os_errno)
             else:
                 return
