@@ -1,5 +1,5 @@
-# The two commands of the README's quick start.
-.PHONY: demo test setup bench
+# The README's commands: the quick start, and building distributable files.
+.PHONY: demo test setup wheel bench
 
 demo:   ## set up, then show pychrony reading a live chronyd
 	scripts/demo
@@ -9,6 +9,9 @@ test:   ## set up, then ruff, mypy --strict and the whole pytest suite
 
 setup:  ## provision libchrony/chronyd and the .venv (idempotent)
 	scripts/setup
+
+wheel:  ## build the sdist and a manylinux wheel bundling libchrony into dist/
+	scripts/build-wheel
 
 bench:  ## benchmark against libchrony from C, chronyc and pychrony 2.0.3 (ARGS=--quick)
 	scripts/setup

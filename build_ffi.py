@@ -22,6 +22,7 @@ This module needs nothing from the pychrony package.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -305,10 +306,31 @@ def find_libchrony() -> LibchronyConfig:
     )
 
 
+_ENUM_BLOCK = re.compile(r"typedef\s+enum\s*\{.*?\}\s*\w+\s*;", re.S)
+_ENUM_VALUE = re.compile(r"\b(CHRONY_\w+)\s*=\s*(\d+)")
+
+
+def header_checks(declarations: str) -> str:
+    """C that holds the project's declarations to the real ``chrony.h``.
+
+    CFFI's API mode takes enum values from the header and converts return
+    values silently, so a stale declaration would go unnoticed. Redeclaring
+    every function makes a differing prototype a compile error, and a static
+    assertion per enum constant makes a differing ABI value one.
+    """
+    prototypes = _ENUM_BLOCK.sub("", declarations)
+    asserts = "".join(
+        f'_Static_assert({name} == {value}, "decl/chrony_api.h: {name} is not {value} '
+        f'in chrony.h");\n'
+        for name, value in _ENUM_VALUE.findall(declarations)
+    )
+    return prototypes + "\n" + asserts
+
+
 def c_source(cfg: LibchronyConfig, declarations: str) -> str:
     """The C text the extension compiles: the real header when there is one."""
     if cfg.header is not None:
-        return "#include <chrony.h>\n" + _HELPERS_SOURCE
+        return "#include <chrony.h>\n\n" + header_checks(declarations) + _HELPERS_SOURCE
     prelude = "#include <stdbool.h>\n#include <stdint.h>\n#include <time.h>\n\n"
     return prelude + declarations + _HELPERS_SOURCE
 

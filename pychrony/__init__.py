@@ -14,8 +14,8 @@ See :class:`ChronyConnection` for addresses, timeouts and retries, and
 
 from __future__ import annotations
 
-from typing import Any
-
+from ._version import __version__
+from .aio import AsyncChronyConnection
 from .connection import ChronyConnection
 from .exceptions import (
     ChronyConnectionError,
@@ -25,6 +25,7 @@ from .exceptions import (
     ChronyPermissionError,
     ChronyTimeoutError,
 )
+from .fleet import ServerResult, gather, gather_sync
 from .models import (
     Activity,
     AuthData,
@@ -50,24 +51,9 @@ from .models import (
     Transport,
 )
 
-
-def __getattr__(name: str) -> Any:
-    # __version__ on first use: importlib.metadata alone would double the
-    # time ``import pychrony`` takes.
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("pychrony")
-        except PackageNotFoundError:  # running from a source tree without metadata
-            found = "0.0.0+unknown"
-        globals()["__version__"] = found
-        return found
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "Activity",
+    "AsyncChronyConnection",
     "AuthData",
     "AuthMode",
     "ChronyConnection",
@@ -86,6 +72,7 @@ __all__ = [
     "SelectData",
     "SelectOptions",
     "SelectState",
+    "ServerResult",
     "ServerStats",
     "Smoothing",
     "SmoothingFlags",
@@ -97,4 +84,6 @@ __all__ = [
     "TrackingStatus",
     "Transport",
     "__version__",
+    "gather",
+    "gather_sync",
 ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import TracebackType
 from typing import cast
 
-from ._core.constants import ErrorCode
 from ._core.session import Session
-from .exceptions import ChronyDataError
+from ._fetch import typed_steps
+from .libchrony._generic import GenericReports
 from .models import (
     Activity,
     AuthData,
@@ -21,7 +21,6 @@ from .models import (
     TrackingStatus,
     Transport,
 )
-from .models._declare import decode
 from .models.catalog import ReportSpec, spec_for
 
 __all__ = ["ChronyConnection"]
@@ -38,7 +37,7 @@ _RTCDATA = spec_for("rtcdata")
 _SMOOTHING = spec_for("smoothing")
 
 
-class ChronyConnection:
+class ChronyConnection(GenericReports):
     """A connection to chronyd returning typed reports.
 
     Use it as a context manager; the same object may be entered again after
@@ -59,6 +58,15 @@ class ChronyConnection:
         retries: how many times to resend, doubling the wait each time
             (chronyc's ``retries``). No call blocks longer than
             ``timeout * (2 ** (retries + 1) - 1)`` seconds.
+
+    Thread safety: one connection may be shared by any number of threads
+    (pychrony 2.x's were not). Calls are serialised, one request in flight at
+    a time, so a reply always reaches the call that asked for it. The budget
+    above counts from the moment a call is made, including time spent waiting
+    for other threads' calls: a call that cannot get the connection within its
+    budget raises :class:`~pychrony.ChronyTimeoutError` saying it was busy.
+    For many servers at once see :func:`pychrony.gather`; for asyncio,
+    :class:`~pychrony.AsyncChronyConnection`.
 
     Raises:
         TypeError: an argument of the wrong type.
@@ -131,16 +139,7 @@ class ChronyConnection:
 
     def _fetch(self, spec: ReportSpec) -> object:
         """Fetch and decode one report as its catalogue entry describes."""
-        try:
-            if spec.many:
-                return [
-                    decode(spec.model, rec, spec.name) for rec in self._session.records(spec.name)
-                ]
-            return decode(spec.model, self._session.record(spec.name, 0), spec.name)
-        except ChronyDataError as exc:
-            if spec.may_be_disabled and exc.error_code == ErrorCode.DISABLED:
-                return None
-            raise
+        return self._session.run(typed_steps(self._session, spec), f"{spec.name} report")
 
     def get_tracking(self) -> TrackingStatus:
         """The system clock's synchronisation state (``chronyc tracking``).

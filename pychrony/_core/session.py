@@ -11,6 +11,17 @@ late reply to an earlier attempt can never be taken for the current one.
 
 Each public call has one overall deadline (the whole retry budget), so a report
 of many records cannot take longer than one request could.
+
+The protocol is written once, as *steps*: a generator that sends requests,
+processes replies, resends, reopens a stale socket and maps errors, and yields
+a :class:`Wait` ("resume me when this fd is readable, or at this instant")
+whenever it needs the socket. A driver only waits: :func:`drive_blocking`
+with ``poll`` for :class:`~pychrony.ChronyConnection` and the generic layer,
+:func:`pychrony.aio.drive_async` with ``loop.add_reader`` for
+:class:`~pychrony.AsyncChronyConnection`::
+
+    steps = session.records_steps("sources")   # validates the name now
+    raw = session.run(steps, "sources report")  # blocking, within one budget
 """
 
 from __future__ import annotations
@@ -22,8 +33,8 @@ import select
 import threading
 import time
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Generator
+from typing import Any, NamedTuple, TypeVar, cast
 
 from .. import _native
 from ..exceptions import (
@@ -35,15 +46,35 @@ from ..exceptions import (
 from .address import ADDRESS_ENV, DEFAULT_CANDIDATES, Transport, transport_of, validate_address
 from .constants import ErrorCode
 from .errors import PERMISSION_HINT, exception_for
-from .records import RawField, RawRecord, read_fields
+from .records import _STRING_LOCK, RawField, RawRecord, read_fields
 
-__all__ = ["RawField", "RawRecord", "Session", "budget", "validate_timing"]
+__all__ = [
+    "_STRING_LOCK",
+    "RawField",
+    "RawRecord",
+    "Session",
+    "Steps",
+    "Wait",
+    "budget",
+    "drive_blocking",
+    "validate_timing",
+]
+
+T = TypeVar("T")
 
 # A chronyd with more records than this is not a chronyd; stop before looping
 # on a corrupt count.
 MAX_RECORDS = 1 << 16
 
+# The longest single poll() of the blocking driver, in seconds.
+_POLL_SLICE = 3600.0
+
 _RECONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ENOTCONN, errno.ENOENT, errno.EPIPE})
+
+
+#: One call's protocol steps: yields :class:`Wait`, is sent whether the socket
+#: became readable, returns the call's result.
+Steps = Generator["Wait", bool, T]
 
 
 def validate_timing(timeout: object, retries: object) -> tuple[float, int]:
@@ -83,7 +114,9 @@ class Session:
     """A libchrony session with deadlines, retries and error mapping.
 
     Thread-safe: one request/response is in flight at a time, so replies can
-    never cross between threads sharing a session.
+    never cross between threads sharing a session. A blocking call's budget
+    includes its wait for the session (:meth:`run`). The asyncio driver
+    serialises its own tasks and must be the session's only user.
 
     Args:
         address: Unix socket path, ``IP`` / ``IP:port`` / ``[IPv6]:port``, or
@@ -98,7 +131,6 @@ class Session:
         self._lock = threading.RLock()
         self._state: dict[str, Any] = {"session": None, "fd": None}
         self._address: str | None = None
-        self._poller: Any = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
 
     # -- state ---------------------------------------------------------------
@@ -168,8 +200,6 @@ class Session:
                 raise exception_for(code, f"starting a libchrony session on {chosen}")
             self._state["session"], self._state["fd"] = holder[0], fd
             self._address = chosen
-            self._poller = select.poll()
-            self._poller.register(fd, select.POLLIN)
             # Free the C session and unlink libchrony's client socket file even
             # when a caller forgets to close.
             self._finalizer = weakref.finalize(self, _release, lib, self._state)
@@ -190,7 +220,6 @@ class Session:
             if self._finalizer is not None:
                 self._finalizer()
                 self._finalizer = None
-            self._poller = None
             self._address = None
 
     def _reopen(self) -> None:
@@ -198,6 +227,40 @@ class Session:
         self.open()
 
     # -- requests ------------------------------------------------------------
+    #
+    # Each request is a generator of protocol steps (see :class:`Wait`) so the
+    # same code serves the blocking driver below and the asyncio driver of
+    # :mod:`pychrony.aio`: the drivers only wait, the steps do everything else.
+
+    def deadline(self) -> float:
+        """The monotonic time by which a call starting now must end."""
+        return time.monotonic() + self.budget
+
+    def busy_error(self, what: str) -> ChronyTimeoutError:
+        """The error of a call whose budget ran out while another call held the session."""
+        return ChronyTimeoutError(
+            f"{what} from {self.describe()}: the connection was busy with other calls for "
+            f"the whole budget of {self.budget:g} s (timeout {self.timeout:g} s, "
+            f"retries {self.retries})"
+        )
+
+    def run(self, steps: Callable[[float], Steps[T]], what: str) -> T:
+        """Run one call's steps to the end, blocking, within one budget.
+
+        The budget starts now and covers waiting for other threads' calls on
+        this session as well as the exchange itself.
+
+        Raises:
+            ChronyTimeoutError: the budget ran out (also while the session was busy).
+        """
+        deadline = self.deadline()
+        # A huge timeout can make the budget infinite; the lock takes at most TIMEOUT_MAX.
+        if not self._lock.acquire(timeout=min(self.budget, threading.TIMEOUT_MAX)):
+            raise self.busy_error(what)
+        try:
+            return drive_blocking(steps(deadline))
+        finally:
+            self._lock.release()
 
     def record_count(self, report: str) -> int:
         """Number of records chronyd holds for ``report``.
@@ -205,30 +268,46 @@ class Session:
         Raises:
             ChronyError: the subclass for what went wrong (see :mod:`pychrony.exceptions`).
         """
-        report_b = _report_bytes(report)
-        with self._lock:
-            deadline = time.monotonic() + self.budget
-            return self._count(report, report_b, deadline)
+        return self.run(self.record_count_steps(report), f"{report} report")
 
     def record(self, report: str, index: int) -> RawRecord:
         """Fetch record ``index`` of ``report`` and decode its fields."""
-        report_b = _report_bytes(report)
-        _check_index(index)
-        with self._lock:
-            deadline = time.monotonic() + self.budget
-            return self._record(report, report_b, index, deadline)
+        return self.run(self.record_steps(report, index), f"{report} report")
 
     def records(self, report: str) -> list[RawRecord]:
         """Fetch every record of ``report`` within one call's budget."""
-        report_b = _report_bytes(report)
-        with self._lock:
-            deadline = time.monotonic() + self.budget
-            count = self._count(report, report_b, deadline)
-            return [self._record(report, report_b, i, deadline) for i in range(count)]
+        return self.run(self.records_steps(report), f"{report} report")
 
-    def _count(self, report: str, report_b: bytes, deadline: float) -> int:
+    # Validation happens when these are called, before any budget starts;
+    # the returned function builds the steps for a given deadline.
+
+    def record_count_steps(self, report: str) -> Callable[[float], Steps[int]]:
+        """Steps asking for ``report``'s record count (validated now)."""
+        report_b = _report_bytes(report)
+        return lambda deadline: self._count(report, report_b, deadline)
+
+    def record_steps(self, report: str, index: int) -> Callable[[float], Steps[RawRecord]]:
+        """Steps fetching record ``index`` of ``report`` (validated now)."""
+        report_b = _report_bytes(report)
+        _check_index(index)
+        return lambda deadline: self._record(report, report_b, index, deadline)
+
+    def records_steps(self, report: str) -> Callable[[float], Steps[list[RawRecord]]]:
+        """Steps fetching every record of ``report`` (validated now)."""
+        report_b = _report_bytes(report)
+
+        def steps(deadline: float) -> Steps[list[RawRecord]]:
+            count = yield from self._count(report, report_b, deadline)
+            found = []
+            for i in range(count):
+                found.append((yield from self._record(report, report_b, i, deadline)))
+            return found
+
+        return steps
+
+    def _count(self, report: str, report_b: bytes, deadline: float) -> Steps[int]:
         _, lib = _native.load()
-        self._exchange(
+        yield from self._exchange(
             lambda s: lib.chrony_request_report_number_records(s, report_b),
             f"{report} report",
             deadline,
@@ -240,73 +319,120 @@ class Session:
             )
         return count
 
-    def _record(self, report: str, report_b: bytes, index: int, deadline: float) -> RawRecord:
+    def _record(
+        self, report: str, report_b: bytes, index: int, deadline: float
+    ) -> Steps[RawRecord]:
         _, lib = _native.load()
-        self._exchange(
+        yield from self._exchange(
             lambda s: lib.chrony_request_record(s, report_b, index),
             f"{report} report (record {index})",
             deadline,
         )
         return read_fields(self._state["session"])
 
-    def _exchange(self, send: Callable[[Any], int], what: str, deadline: float) -> None:
+    def _exchange(self, send: Callable[[Any], int], what: str, deadline: float) -> Steps[None]:
         """Send a request and process replies until libchrony has its answer.
 
-        Reopens the socket once per call when it turns out stale (chronyd was
-        restarted), then resends with doubling waits until ``deadline``.
+        Yields a :class:`Wait` whenever the answer needs the socket to become
+        readable; the driver sends back whether it did. Reopens the socket once
+        per call when it turns out stale (chronyd was restarted), then resends
+        with doubling waits until ``deadline``.
+
+        A driver that abandons the steps while a reply is outstanding (a
+        cancelled task, an interrupt) closes the generator: the session is then
+        closed, so a late reply dies with its socket and the next call starts
+        on a fresh one instead of inheriting libchrony's "needs response" state.
         """
         ffi, lib = _native.load()
         self.open()
         reopened = False
         wait = self.timeout
         attempts = 0
-        while True:
-            session = self._state["session"]
-            attempts += 1
-            code = send(session)
-            # errno and the stale-socket check only matter on failure; on the
-            # hot path they would cost as much as the C call itself.
-            if code != ErrorCode.OK:
-                os_errno = ffi.errno
-                if not reopened and _stale_socket(code, os_errno):
-                    reopened = True
-                    self._reopen()
-                    continue
-                self._fail(code, what, os_errno)
-            attempt_end = min(time.monotonic() + wait, deadline)
-            while lib.chrony_needs_response(session):
-                remaining = attempt_end - time.monotonic()
-                if remaining <= 0:
-                    break
-                if not self._poller.poll(max(1, math.ceil(remaining * 1000))):
-                    continue
-                code = lib.chrony_process_response(session)
+        try:
+            while True:
+                session = self._state["session"]
+                attempts += 1
+                code = send(session)
+                # errno and the stale-socket check only matter on failure; on
+                # the hot path they would cost as much as the C call itself.
                 if code != ErrorCode.OK:
                     os_errno = ffi.errno
                     if not reopened and _stale_socket(code, os_errno):
                         reopened = True
                         self._reopen()
-                        break
+                        continue
                     self._fail(code, what, os_errno)
-            else:
-                return
-            if reopened and self._state["session"] is not session:
-                continue  # resend on the fresh socket within the same budget
-            if time.monotonic() >= deadline or attempts > self.retries:
-                timeout = ChronyTimeoutError(
-                    f"{what} from {self.describe()}: no reply after {attempts} "
-                    f"attempt{'s' if attempts > 1 else ''} "
-                    f"(timeout {self.timeout:g} s, retries {self.retries})"
-                )
-                self.close()  # late replies die with the socket; a later call starts clean
-                raise timeout
-            wait *= 2
+                attempt_end = min(time.monotonic() + wait, deadline)
+                while lib.chrony_needs_response(session):
+                    if time.monotonic() >= attempt_end:
+                        break
+                    if not (yield Wait(self._state["fd"], attempt_end)):
+                        continue
+                    code = lib.chrony_process_response(session)
+                    if code != ErrorCode.OK:
+                        os_errno = ffi.errno
+                        if not reopened and _stale_socket(code, os_errno):
+                            reopened = True
+                            self._reopen()
+                            break
+                        self._fail(code, what, os_errno)
+                else:
+                    return
+                if reopened and self._state["session"] is not session:
+                    continue  # resend on the fresh socket within the same budget
+                if time.monotonic() >= deadline or attempts > self.retries:
+                    timeout = ChronyTimeoutError(
+                        f"{what} from {self.describe()}: no reply after {attempts} "
+                        f"attempt{'s' if attempts > 1 else ''} "
+                        f"(timeout {self.timeout:g} s, retries {self.retries})"
+                    )
+                    self.close()  # late replies die with the socket; a later call starts clean
+                    raise timeout
+                wait *= 2
+        except GeneratorExit:
+            self.close()
+            raise
 
     def _fail(self, code: int, what: str, os_errno: int) -> None:
         exc = exception_for(code, f"{what} from {self.describe()}", os_errno)
         if code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED):
             self.close()  # the socket is suspect; the next call reopens it
         raise exc
+
+
+class Wait(NamedTuple):
+    """A step's request to its driver: resume when ``fd`` is readable or at ``until``.
+
+    The driver answers ``True`` when the socket became readable and ``False``
+    when ``until`` (a :func:`time.monotonic` instant) passed first. A driver
+    may also answer ``False`` early; the steps then simply wait again.
+    """
+
+    fd: int
+    until: float
+
+
+def drive_blocking(steps: Steps[T]) -> T:
+    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`."""
+    poller: Any = None
+    polled_fd = -1
+    try:
+        wait = next(steps)
+        while True:
+            if wait.fd != polled_fd:  # a new socket after a reopen
+                poller = select.poll()
+                poller.register(wait.fd, select.POLLIN)
+                polled_fd = wait.fd
+            remaining = wait.until - time.monotonic()
+            # poll() takes a C int of milliseconds: wait a long deadline in slices
+            # (the steps wait again while time remains).
+            wait_ms = max(1, math.ceil(min(remaining, _POLL_SLICE) * 1000))
+            readable = remaining > 0 and bool(poller.poll(wait_ms))
+            wait = steps.send(readable)
+    except StopIteration as done:
+        return cast(T, done.value)
+    finally:
+        steps.close()  # interrupted mid-wait: let the steps reset the session
 
 
 def _stale_socket(code: int, os_errno: int) -> bool:

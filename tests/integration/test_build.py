@@ -271,3 +271,51 @@ def test_build_without_libchrony_fails_with_clear_message(
         assert expected in combined, f"{expected!r} missing from the message:\n{_output(proc)}"
     assert "Traceback" not in combined, f"a traceback reached the user:\n{_output(proc)}"
     assert "LibchronyNotFoundError" not in combined, _output(proc)
+
+
+def _header_from_declarations(declarations: str) -> str:
+    """A chrony.h carrying the given declarations, as libchrony's own would."""
+    return (
+        "#ifndef CHRONY_H\n#define CHRONY_H\n"
+        "#include <stdbool.h>\n#include <stdint.h>\n#include <time.h>\n"
+        f"{declarations}\n#endif\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected_error"),
+    [
+        (None, None),
+        # A libchrony whose enum value moved: the ABI our constants assume is gone.
+        (("CHRONY_DISABLED = 10", "CHRONY_DISABLED = 15"), "CHRONY_DISABLED is not 10"),
+        # A libchrony whose function changed its return type.
+        (
+            ("uint64_t chrony_get_field_uinteger", "uint32_t chrony_get_field_uinteger"),
+            "conflicting types for",
+        ),
+    ],
+    ids=["matching", "enum-value-differs", "prototype-differs"],
+)
+def test_build_checks_declarations_against_a_found_header(
+    tmp_path: Path,
+    srcdir: Path,
+    scratch_prefix: Path,
+    change: tuple[str, str] | None,
+    expected_error: str | None,
+) -> None:
+    header = (REPO / "decl" / "chrony_api.h").read_text()
+    if change is not None:
+        assert change[0] in header
+        header = header.replace(*change)
+    (scratch_prefix / "include" / "chrony.h").write_text(_header_from_declarations(header))
+    pcdir = scratch_prefix / "lib" / "pkgconfig"
+    env = _clean_env(PKG_CONFIG_PATH=str(pcdir), PKG_CONFIG_LIBDIR=str(pcdir))
+
+    proc = _run(_pip_wheel_cmd(tmp_path / "wheels", srcdir), env)
+
+    if expected_error is None:
+        assert proc.returncode == 0, f"build against a matching chrony.h failed:\n{_output(proc)}"
+    else:
+        # Failing proves the header was included and our declarations checked against it.
+        assert proc.returncode != 0, f"a stale declaration went unnoticed:\n{_output(proc)}"
+        assert expected_error in proc.stdout + proc.stderr, _output(proc)

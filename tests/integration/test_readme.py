@@ -1,7 +1,9 @@
 """Every Python example in README.md runs against the sandbox, so none can drift.
 
 Examples that pass no address reach the sandbox through ``$PYCHRONY_ADDRESS``;
-literal chronyd addresses in them are pointed at the sandbox's.
+literal chronyd addresses in them are pointed at the sandbox's. Examples
+that are pytest files (fenced as ``python test_NAME.py``) are not matched here;
+tests/integration/test_testing_kit.py runs them with pytest.
 """
 
 from __future__ import annotations

@@ -1,0 +1,389 @@
+"""``AsyncChronyConnection``: chronyd's typed reports as asyncio coroutines.
+
+The event loop itself watches libchrony's socket (``loop.add_reader``): no
+thread per call, and nothing blocks the loop. Deadlines, resends, the reopen
+after a chronyd restart and the error mapping are the very steps
+:class:`~pychrony.ChronyConnection` runs (:mod:`pychrony._core.session`);
+only the waiting differs::
+
+    import asyncio
+    from pychrony import AsyncChronyConnection
+
+    async def main() -> None:
+        async with AsyncChronyConnection("127.0.0.1", timeout=0.5) as conn:
+            status, sources = await asyncio.gather(conn.get_tracking(), conn.get_sources())
+            print(status.stratum, len(sources))
+
+    asyncio.run(main())
+
+Calls on one connection are served one at a time, in order, so tasks may
+share a connection; for parallel requests to one chronyd open several
+connections, and for many servers use :func:`pychrony.gather`.
+
+Cancelling a call (``task.cancel()``, :func:`asyncio.wait_for`) leaves the
+connection usable: a call abandoned while its reply is outstanding closes the
+socket, so the late reply is never seen, and the next call opens a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from collections.abc import AsyncIterator, Callable
+from types import TracebackType
+from typing import TypeVar, cast
+
+from ._core.report_names import supported_reports
+from ._core.session import Session, Steps, Wait
+from ._fetch import typed_steps
+from .libchrony._errors import AuthorizationError, ResponseError, translated
+from .libchrony._generic import SKIPPED_CODES, _single_record
+from .libchrony._records import Record, Report
+from .models import (
+    Activity,
+    AuthData,
+    NTPData,
+    RTCData,
+    SelectData,
+    ServerStats,
+    Smoothing,
+    Source,
+    SourceStats,
+    TrackingStatus,
+    Transport,
+)
+from .models.catalog import ReportSpec, spec_for
+
+__all__ = ["AsyncChronyConnection", "drive_async"]
+
+T = TypeVar("T")
+
+_TRACKING = spec_for("tracking")
+_SOURCES = spec_for("sources")
+_SOURCESTATS = spec_for("sourcestats")
+_SELECTDATA = spec_for("selectdata")
+_ACTIVITY = spec_for("activity")
+_AUTHDATA = spec_for("authdata")
+_NTPDATA = spec_for("ntpdata")
+_SERVERSTATS = spec_for("serverstats")
+_RTCDATA = spec_for("rtcdata")
+_SMOOTHING = spec_for("smoothing")
+
+
+class AsyncChronyConnection:
+    """A connection to chronyd whose typed getters are coroutines.
+
+    Use it with ``async with``; it may be entered again after the block ends.
+    Addresses, ``timeout`` and ``retries`` mean exactly what they mean for
+    :class:`~pychrony.ChronyConnection`, and so do the exceptions: no call
+    takes longer than ``timeout * (2 ** (retries + 1) - 1)`` seconds, counted
+    from the call, including any wait for other tasks' calls on the same
+    connection (that wait ends in :class:`~pychrony.ChronyTimeoutError`
+    saying the connection was busy).
+
+    A connection belongs to one event loop at a time.
+
+    Args:
+        address: chronyd's Unix socket path, or its UDP command port
+            (``IP``, ``IP:port``, ``[IPv6]:port``); None tries chronyd's defaults.
+        timeout: seconds to wait for a reply before resending.
+        retries: resends, each doubling the wait.
+
+    Raises:
+        TypeError: an argument of the wrong type.
+        ValueError: an empty address, or a non-positive timeout.
+    """
+
+    def __init__(
+        self, address: str | None = None, *, timeout: float = 1.0, retries: int = 2
+    ) -> None:
+        self._session = Session(address, timeout, retries)
+        self._turns = _Turns()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    async def open(self) -> AsyncChronyConnection:
+        """Connect now (``async with`` does this for you).
+
+        Opening a socket does not wait for chronyd, so this does not block.
+
+        Raises:
+            ChronyPermissionError: the Unix socket refused us.
+            ChronyConnectionError: chronyd cannot be reached.
+            ChronyLibraryError: libchrony is not installed.
+        """
+        self._session.open()
+        return self
+
+    async def close(self) -> None:
+        """Disconnect once calls already in progress have ended; idempotent."""
+        await self._turns.acquire(None)
+        try:
+            self._session.close()
+        finally:
+            self._turns.release()
+
+    async def __aenter__(self) -> AsyncChronyConnection:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        state = f"open on {self.address}" if self.is_open else "closed"
+        return f"<AsyncChronyConnection {state}>"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the connection currently holds a socket."""
+        return self._session.is_open
+
+    @property
+    def address(self) -> str | None:
+        """The address in use (the candidate that connected), or None while closed."""
+        return self._session.address
+
+    @property
+    def transport(self) -> Transport | None:
+        """:class:`Transport` in use, or None while closed."""
+        return self._session.transport
+
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for the first reply."""
+        return self._session.timeout
+
+    @property
+    def retries(self) -> int:
+        """Resends after the first request."""
+        return self._session.retries
+
+    # -- calls ---------------------------------------------------------------
+
+    async def _call(self, make_steps: Callable[[float], Steps[T]], what: str) -> T:
+        """Run one call's steps on the loop, within one budget counted from now."""
+        deadline = self._session.deadline()
+        if not await self._turns.acquire(self._session.budget):
+            raise self._session.busy_error(what)
+        try:
+            return await drive_async(make_steps(deadline))
+        finally:
+            self._turns.release()
+
+    async def _fetch(self, spec: ReportSpec) -> object:
+        """Fetch and decode one report as its catalogue entry describes."""
+        return await self._call(typed_steps(self._session, spec), f"{spec.name} report")
+
+    async def get_tracking(self) -> TrackingStatus:
+        """The system clock's synchronisation state (``chronyc tracking``).
+
+        Raises:
+            ChronyError: the subclass for what went wrong; a
+                :class:`ChronyTimeoutError` when chronyd does not answer in time.
+        """
+        return cast(TrackingStatus, await self._fetch(_TRACKING))
+
+    async def get_sources(self) -> list[Source]:
+        """Every time source (``chronyc sources``)."""
+        return cast("list[Source]", await self._fetch(_SOURCES))
+
+    async def get_source_stats(self) -> list[SourceStats]:
+        """Measurement statistics of every source (``chronyc sourcestats``)."""
+        return cast("list[SourceStats]", await self._fetch(_SOURCESTATS))
+
+    async def get_rtc_data(self) -> RTCData | None:
+        """The real-time clock's tracking data, or None when chronyd has it disabled."""
+        return cast("RTCData | None", await self._fetch(_RTCDATA))
+
+    async def get_select_data(self) -> list[SelectData]:
+        """How source selection sees every source (``chronyc selectdata``).
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast("list[SelectData]", await self._fetch(_SELECTDATA))
+
+    async def get_activity(self) -> Activity:
+        """How many sources are online and offline (``chronyc activity``)."""
+        return cast(Activity, await self._fetch(_ACTIVITY))
+
+    async def get_auth_data(self) -> list[AuthData]:
+        """Authentication of every source, in the order of :meth:`get_sources`.
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast("list[AuthData]", await self._fetch(_AUTHDATA))
+
+    async def get_ntp_data(self) -> list[NTPData]:
+        """The last NTP exchange with every NTP source (``chronyc ntpdata``).
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast("list[NTPData]", await self._fetch(_NTPDATA))
+
+    async def get_server_stats(self) -> ServerStats:
+        """Counters of chronyd as a server (``chronyc serverstats``).
+
+        Needs the Unix socket on chronyd before 4.7.
+
+        Raises:
+            ChronyPermissionError: over the UDP command port of chronyd < 4.7.
+        """
+        return cast(ServerStats, await self._fetch(_SERVERSTATS))
+
+    async def get_smoothing(self) -> Smoothing | None:
+        """Time smoothing of chronyd, or None when ``smoothtime`` is not configured."""
+        return cast("Smoothing | None", await self._fetch(_SMOOTHING))
+
+    # -- generic reports (pychrony.libchrony's Record / Report) ---------------
+    #
+    # The same methods as ChronyConnection's (pychrony.libchrony._generic), raising
+    # the generic layer's exceptions; see there for what each raises.
+
+    async def get_available_reports(self) -> list[str]:
+        """The report names libchrony supports, in libchrony's order."""
+        with translated():
+            return list(supported_reports())
+
+    async def get_record_count(self, report_name: str) -> int:
+        """How many records chronyd holds for ``report_name``."""
+        with translated():
+            steps = self._session.record_count_steps(report_name)
+            return await self._call(steps, f"{report_name} report")
+
+    async def get_record(self, report_name: str, record_index: int = 0) -> Record:
+        """Record ``record_index`` of ``report_name``."""
+        with translated():
+            steps = self._session.record_steps(report_name, record_index)
+            raw = await self._call(steps, f"{report_name} report")
+        return Record.from_raw(report_name, record_index, raw)
+
+    async def get_report(self, report_name: str) -> Report:
+        """Every record of ``report_name``, fetched within one call's time budget."""
+        with translated():
+            steps = self._session.records_steps(report_name)
+            raw = await self._call(steps, f"{report_name} report")
+        return Report(report_name, [Record.from_raw(report_name, i, r) for i, r in enumerate(raw)])
+
+    async def iter_records(self, report_name: str) -> AsyncIterator[Record]:
+        """Yield the records of ``report_name``, each requested when the loop asks for it.
+
+        The count is read first; each record then has its own time budget.
+        """
+        count = await self.get_record_count(report_name)
+        for index in range(count):
+            yield await self.get_record(report_name, index)
+
+    async def get_all_reports(self) -> dict[str, Report | Record]:
+        """Every available report chronyd serves, by name.
+
+        As :meth:`pychrony.ChronyConnection.get_all_reports`: single-record
+        reports map to a :class:`Record`, the others to a :class:`Report`, and
+        reports chronyd refuses, has disabled or is too old for are left out.
+        """
+        reports: dict[str, Report | Record] = {}
+        for name in await self.get_available_reports():
+            try:
+                if _single_record(name):
+                    reports[name] = await self.get_record(name)
+                else:
+                    reports[name] = await self.get_report(name)
+            except (AuthorizationError, ResponseError) as exc:
+                if exc.error_code not in SKIPPED_CODES:
+                    raise
+        return reports
+
+
+async def drive_async(steps: Steps[T]) -> T:
+    """Run ``steps`` to completion, letting the running event loop watch the socket.
+
+    If the awaiting task is cancelled, the steps are closed, which resets the
+    session (see :meth:`pychrony._core.session.Session._exchange`).
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        wait = next(steps)
+        while True:
+            wait = steps.send(await _readable(loop, wait))
+    except StopIteration as done:
+        return cast(T, done.value)
+    finally:
+        steps.close()
+
+
+async def _readable(loop: asyncio.AbstractEventLoop, wait: Wait) -> bool:
+    """Whether ``wait.fd`` becomes readable before ``wait.until``."""
+    delay = wait.until - time.monotonic()
+    if delay <= 0:
+        return False
+    ready: asyncio.Future[bool] = loop.create_future()
+    loop.add_reader(wait.fd, _settle, ready, True)
+    timer = loop.call_later(delay, _settle, ready, False)
+    try:
+        return await ready
+    finally:
+        timer.cancel()
+        # Unregister before anyone may close the socket, so the selector never
+        # holds a closed (and possibly reused) descriptor.
+        loop.remove_reader(wait.fd)
+
+
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+class _Turns:
+    """First-come, first-served turns on one connection, with a give-up time.
+
+    asyncio.Lock with wait_for can lose a lock acquired just as the waiter is
+    cancelled (before Python 3.12); handing turns over explicitly cannot.
+    """
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._waiting: collections.deque[asyncio.Future[bool]] = collections.deque()
+
+    async def acquire(self, timeout: float | None) -> bool:
+        """Take the turn, waiting at most ``timeout`` seconds (None: no limit)."""
+        if not self._busy and not self._waiting:
+            self._busy = True
+            return True
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[bool] = loop.create_future()
+        self._waiting.append(turn)
+        timer = None if timeout is None else loop.call_later(timeout, _settle, turn, False)
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled() and turn.result():
+                self.release()  # handed the turn just as we were cancelled: pass it on
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if turn in self._waiting:
+                self._waiting.remove(turn)
+
+    def release(self) -> None:
+        """End the current turn, handing it to the longest waiter still waiting."""
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(True)
+                return
+        self._busy = False

@@ -1,0 +1,450 @@
+"""The exporter's metric families: what each chronyd report becomes in Prometheus.
+
+``tracking``, ``sources``, ``sourcestats`` and ``serverstats`` keep the metric
+names, help-free semantics, labels and units of the widely used Go
+``chrony_exporter`` (``chrony_tracking_*``, ``chrony_sources_*``,
+``chrony_sourcestats_*``, ``chrony_serverstats_*``), so its dashboards and
+alerts work unchanged. Every other report of the catalogue is exported
+generically from its model: one gauge per numeric field,
+``chrony_<report>_<field>[_<unit>]`` (the unit taken from the model's
+documented ``..., seconds`` / ``ppm`` / ``bits`` / ``bytes``), and one
+``chrony_<report>_info`` gauge carrying its enum and text fields as labels.
+Per-source records are labelled ``source_address`` and ``source_name``
+(records without an address, such as authdata, by ``source_index``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import typing
+from collections.abc import Callable, Iterator, Sequence
+from enum import Enum
+from typing import Any
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from ..models import Source, SourceStats, TrackingStatus
+from ..models._convert import ref_id_name
+from ..models.catalog import ReportSpec
+from .values import plain
+
+__all__ = ["COMPATIBLE", "families"]
+
+_SOURCE_LABELS = ["source_address", "source_name"]
+# chrony_exporter's label values, from the Go chrony library's names.
+_STATE_NAMES = ("sync", "unreach", "falseticker", "jittery", "candidate", "outlier")
+_MODE_NAMES = ("client", "peer", "reference clock")
+_LOCAL_REFERENCE = "127.127.1.1"
+
+
+def _gauge(name: str, doc: str, labels: Sequence[str] = ()) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, doc, labels=list(labels))
+
+
+def _name_of(index: int, names: Sequence[str]) -> str:
+    return names[index] if 0 <= index < len(names) else f"unknown ({index})"
+
+
+def tracking_families(t: TrackingStatus) -> Iterator[Metric]:
+    """chrony_exporter's ``chrony_tracking_*`` metrics."""
+    info = _gauge(
+        "chrony_tracking_info",
+        "Chrony tracking info",
+        ["tracking_address", "tracking_name", "tracking_refid"],
+    )
+    info.add_metric(
+        [t.reference_ip, t.reference_ip or t.reference_id_name, f"{t.reference_id:08X}"], 1.0
+    )
+    yield info
+    simple: tuple[tuple[str, str, float], ...] = (
+        ("last_offset_seconds", "Chrony tracking last offset in seconds", t.last_offset),
+        ("reference_timestamp_seconds", "Chrony tracking reference timestamp", t.ref_time),
+        ("system_time_seconds", "Chrony tracking system time offset in seconds", t.offset),
+        (
+            "remote_reference",
+            "Chrony tracking is connected to a remote source",
+            0.0 if t.reference_ip == _LOCAL_REFERENCE else 1.0,
+        ),
+        ("rms_offset_seconds", "Chrony tracking long-term average of the offset", t.rms_offset),
+        (
+            "root_delay_seconds",
+            "Total of the network path delays to the stratum-1 source",
+            t.root_delay,
+        ),
+        (
+            "root_dispersion_seconds",
+            "Total of all measurement errors to the NTP root",
+            t.root_dispersion,
+        ),
+        (
+            "frequency_ppms",
+            "Rate by which the system clock would be wrong if chronyd was not correcting it, "
+            "in ppm",
+            t.frequency,
+        ),
+        (
+            "residual_frequency_ppms",
+            "Difference between the frequency the reference suggests and the one in use, in ppm",
+            t.residual_freq,
+        ),
+        ("skew_ppms", "Estimated error bound on the frequency, in ppm", t.skew),
+        (
+            "update_interval_seconds",
+            "Interval between the last two clock updates, in seconds",
+            t.update_interval,
+        ),
+        ("stratum", "Chrony tracking client stratum", float(t.stratum)),
+        (
+            "leap_status",
+            "Leap status: 0 normal, 1 insert second, 2 delete second, 3 not synchronised",
+            float(t.leap_status.value),
+        ),
+    )
+    for suffix, doc, value in simple:
+        family = _gauge(f"chrony_tracking_{suffix}", doc)
+        family.add_metric([], value)
+        yield family
+
+
+def sources_families(sources: Sequence[Source]) -> Iterator[Metric]:
+    """chrony_exporter's ``chrony_sources_*`` metrics, one series per source."""
+    specs: tuple[tuple[str, str, Callable[[Source], float]], ...] = (
+        (
+            "last_sample_age_seconds",
+            "Chrony sources last good sample age in seconds",
+            lambda s: float(s.last_sample_ago),
+        ),
+        (
+            "reachability_ratio",
+            "Chrony sources ratio of packet reachability",
+            lambda s: bin(s.reachability & 0xFF).count("1") / 8.0,
+        ),
+        (
+            "reachability_success",
+            "Chrony sources last poll reachability success",
+            lambda s: float(s.reachability & 1),
+        ),
+        (
+            "last_sample_offset_seconds",
+            "Chrony sources last sample offset in seconds",
+            lambda s: s.latest_meas,
+        ),
+        (
+            "last_sample_error_margin_seconds",
+            "Chrony sources last sample margin of error in seconds",
+            lambda s: s.latest_meas_err,
+        ),
+        (
+            "polling_interval_seconds",
+            "Chrony sources polling interval in seconds",
+            lambda s: 2.0**s.poll,
+        ),
+        ("stratum", "Chrony sources stratum", lambda s: float(s.stratum)),
+    )
+    for suffix, doc, get in specs:
+        family = _gauge(f"chrony_sources_{suffix}", doc, _SOURCE_LABELS)
+        for s in sources:
+            family.add_metric([s.address, s.address], get(s))
+        yield family
+    state = _gauge(
+        "chrony_sources_state_info",
+        "Chrony sources state info",
+        [*_SOURCE_LABELS, "source_state", "source_mode"],
+    )
+    for s in sources:
+        labels = [
+            s.address,
+            s.address,
+            _name_of(s.state.value, _STATE_NAMES),
+            _name_of(s.mode.value, _MODE_NAMES),
+        ]
+        state.add_metric(labels, 1.0)
+    yield state
+
+
+def sourcestats_families(stats: Sequence[SourceStats]) -> Iterator[Metric]:
+    """chrony_exporter's ``chrony_sourcestats_*`` metrics, one series per source."""
+    specs: tuple[tuple[str, str, Callable[[SourceStats], float]], ...] = (
+        (
+            "samples",
+            "The number of sample points currently retained for the source",
+            lambda s: float(s.samples),
+        ),
+        (
+            "runs",
+            "The number of runs of residuals having the same sign following the last regression",
+            lambda s: float(s.runs),
+        ),
+        (
+            "span_seconds",
+            "The interval between the oldest and newest samples in seconds",
+            lambda s: float(s.span),
+        ),
+        ("stddev", "The estimated sample standard deviation, in seconds", lambda s: s.std_dev),
+        (
+            "frequency_ppms",
+            "The estimated residual frequency for the source, in ppm",
+            lambda s: s.resid_freq,
+        ),
+        (
+            "frequency_skew_ppms",
+            "The estimated error bounds on the frequency, in ppm",
+            lambda s: s.skew,
+        ),
+        ("offset", "The estimated offset of the source, in seconds", lambda s: s.offset),
+    )
+    for suffix, doc, get in specs:
+        family = _gauge(f"chrony_sourcestats_{suffix}", doc, _SOURCE_LABELS)
+        for s in stats:
+            address = s.address or ref_id_name(s.reference_id)
+            family.add_metric([address, address], get(s))
+        yield family
+
+
+# chrony_exporter's serverstats names -> the ServerStats field, and whether a counter.
+_SERVERSTATS: tuple[tuple[str, str, str, bool], ...] = (
+    ("ntp_packets_received", "received_ntp_requests", "Valid NTP requests received", True),
+    (
+        "nts_ke_connections_accepted",
+        "accepted_nts_ke_connections",
+        "NTS-KE connections accepted",
+        True,
+    ),
+    ("command_packets_received", "received_command_requests", "Command requests received", True),
+    (
+        "ntp_packets_dropped",
+        "dropped_ntp_requests",
+        "NTP requests dropped due to rate limiting",
+        True,
+    ),
+    (
+        "nts_ke_connections_dropped",
+        "dropped_nts_ke_connections",
+        "NTS-KE connections dropped due to rate limiting",
+        True,
+    ),
+    (
+        "command_packets_dropped",
+        "dropped_command_requests",
+        "Command requests dropped due to rate limiting",
+        True,
+    ),
+    (
+        "client_log_records_dropped",
+        "dropped_client_log_records",
+        "Client log records dropped to limit memory use",
+        True,
+    ),
+    (
+        "authenticated_ntp_packets",
+        "received_authenticated_ntp_requests",
+        "NTP requests authenticated with a symmetric key or NTS",
+        True,
+    ),
+    (
+        "interleaved_ntp_packets",
+        "received_interleaved_ntp_requests",
+        "NTP requests in the interleaved mode",
+        True,
+    ),
+    (
+        "ntp_timestamps_held",
+        "held_ntp_timestamps",
+        "Receive and transmit timestamp pairs held for interleaved clients",
+        False,
+    ),
+    (
+        "ntp_timestamp_span_seconds",
+        "ntp_timestamp_span",
+        "Interval covered by the held NTP timestamps, in seconds",
+        False,
+    ),
+    (
+        "ntp_daemon_rx_timestamps",
+        "served_daemon_rx_timestamps",
+        "NTP responses with a receive timestamp captured by the daemon",
+        True,
+    ),
+    (
+        "ntp_daemon_tx_timestamps",
+        "served_daemon_tx_timestamps",
+        "NTP responses with a transmit timestamp captured by the daemon",
+        True,
+    ),
+    (
+        "ntp_kernel_rx_timestamps",
+        "served_kernel_rx_timestamps",
+        "NTP responses with a receive timestamp captured by the kernel",
+        True,
+    ),
+    (
+        "ntp_kernel_tx_timestamps",
+        "served_kernel_tx_timestamps",
+        "NTP responses with a transmit timestamp captured by the kernel",
+        True,
+    ),
+    (
+        "ntp_hw_rx_timestamps",
+        "served_hardware_rx_timestamps",
+        "NTP responses with a receive timestamp captured by the NIC",
+        True,
+    ),
+    (
+        "ntp_hw_tx_timestamps",
+        "served_hardware_tx_timestamps",
+        "NTP responses with a transmit timestamp captured by the NIC",
+        True,
+    ),
+)
+
+
+def serverstats_families(stats: Any) -> Iterator[Metric]:
+    """chrony_exporter's ``chrony_serverstats_*`` metrics (absent fields are skipped)."""
+    for suffix, attr, doc, counter in _SERVERSTATS:
+        value = getattr(stats, attr, None)
+        if value is None:
+            continue  # an older chronyd does not count it
+        name = f"chrony_serverstats_{suffix}"
+        if counter:
+            total = CounterMetricFamily(name, doc)
+            total.add_metric([], float(value))
+            yield total
+        else:
+            gauge = GaugeMetricFamily(name, doc)
+            gauge.add_metric([], float(value))
+            yield gauge
+
+
+COMPATIBLE: dict[str, Callable[[Any], Iterator[Metric]]] = {
+    "tracking": tracking_families,
+    "sources": sources_families,
+    "sourcestats": sourcestats_families,
+    "serverstats": serverstats_families,
+}
+
+# --- generic export of any other report ---------------------------------------
+
+# Prometheus wants base units: bits are left unsuffixed rather than renamed.
+_UNITS = (("seconds", "seconds"), ("ppm", "ppm"), ("bytes", "bytes"))
+_ADDRESS_FIELDS = ("address", "remote_address")
+
+
+@functools.cache
+def _field_docs(model: type) -> dict[str, str]:
+    """Attribute descriptions from a model's Google-style ``Attributes:`` section."""
+    docs: dict[str, str] = {}
+    current = ""
+    in_section = False
+    for line in (model.__doc__ or "").splitlines():
+        stripped = line.strip()
+        if stripped == "Attributes:":
+            in_section = True
+            continue
+        if not in_section:
+            continue
+        match = re.match(r"^(\w+):\s*(.*)$", stripped)
+        if match and line.startswith(" " * 8) and not line.startswith(" " * 9):
+            current = match.group(1)
+            docs[current] = match.group(2)
+        elif stripped and current:
+            docs[current] += " " + stripped
+        elif not stripped and docs:
+            in_section = False
+    return {k: " ".join(v.replace("``", "").split()) for k, v in docs.items()}
+
+
+def _unit(doc: str, name: str) -> str:
+    for word, suffix in _UNITS:
+        if re.search(rf",\s*{word}\b", doc) and not name.endswith(suffix):
+            return f"_{suffix}"
+    return ""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Column:
+    field: str
+    kind: str  # "number" (a gauge) or "label" (on the info gauge)
+    metric: str
+    doc: str
+
+
+@functools.cache
+def _columns(spec: ReportSpec) -> tuple[_Column, ...]:
+    hints = typing.get_type_hints(spec.model)
+    docs = _field_docs(spec.model)
+    columns = []
+    for f in dataclasses.fields(spec.model):
+        kind_type = hints[f.name]
+        args = [a for a in typing.get_args(kind_type) if a is not type(None)]
+        base = args[0] if args else kind_type
+        doc = docs.get(f.name, f.name.replace("_", " "))
+        if f.name in _ADDRESS_FIELDS:
+            continue  # the record's labels
+        if (isinstance(base, type) and issubclass(base, Enum)) or base is str:
+            columns.append(_Column(f.name, "label", f.name, doc))
+        elif base in (int, float, bool):
+            metric = f"chrony_{spec.name}_{f.name}{_unit(doc, f.name)}"
+            columns.append(_Column(f.name, "number", metric, doc))
+    return tuple(columns)
+
+
+def _label_value(value: Any) -> str:
+    shown = plain(value)
+    if isinstance(shown, list):
+        return ",".join(str(v) for v in shown)
+    return "" if shown is None else str(shown)
+
+
+def _record_labels(spec: ReportSpec, record: Any, index: int) -> tuple[list[str], list[str]]:
+    if not spec.many:
+        return [], []
+    for name in _ADDRESS_FIELDS:
+        address = getattr(record, name, None)
+        if address is not None:
+            if not address and hasattr(record, "reference_id"):
+                address = ref_id_name(record.reference_id)
+            return _SOURCE_LABELS, [address, address]
+    return ["source_index"], [str(index)]
+
+
+def generic_families(spec: ReportSpec, records: Sequence[Any]) -> Iterator[Metric]:
+    """Any report as gauges of its numeric fields and an info gauge of the rest."""
+    if not records:
+        return
+    label_names, _ = _record_labels(spec, records[0], 0)
+    columns = _columns(spec)
+    keyed = [(record, _record_labels(spec, record, i)[1]) for i, record in enumerate(records)]
+    for column in columns:
+        if column.kind != "number":
+            continue
+        family = _gauge(column.metric, column.doc, label_names)
+        for record, labels in keyed:
+            value = getattr(record, column.field)
+            if value is not None:
+                family.add_metric(labels, float(value))
+        yield family
+    info_fields = [c for c in columns if c.kind == "label"]
+    if info_fields:
+        info = _gauge(
+            f"chrony_{spec.name}_info",
+            f"chronyd's {spec.name} report: its non-numeric fields as labels",
+            [*label_names, *(c.field for c in info_fields)],
+        )
+        for record, labels in keyed:
+            info.add_metric(
+                labels + [_label_value(getattr(record, c.field)) for c in info_fields], 1.0
+            )
+        yield info
+
+
+def families(spec: ReportSpec, value: Any) -> Iterator[Metric]:
+    """The metric families of one report's answer (nothing when disabled)."""
+    if value is None:
+        return iter(())
+    compatible = COMPATIBLE.get(spec.name)
+    if compatible is not None:
+        return compatible(value)
+    records = list(value) if spec.many else [value]
+    return generic_families(spec, records)

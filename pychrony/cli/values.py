@@ -1,0 +1,71 @@
+"""Model instances as plain values: the one conversion JSON, CSV and tables share.
+
+Field lists come from the report catalogue and ``dataclasses.fields`` of each
+model, never from a list kept here, so a report added to the catalogue shows
+up in every output format as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from enum import Enum, Flag
+from typing import Any, cast
+
+from ..models.catalog import ReportSpec
+
+__all__ = ["Plain", "columns", "plain", "record_dict", "records_of", "report_document"]
+
+Plain = Any  # a JSON-compatible value: None, bool, int, float, str, list, dict
+
+
+def plain(value: object) -> Plain:
+    """One attribute as a JSON-compatible value: enums by name, NaN/inf as None.
+
+    Flags become the list of their set members' names (``[]`` for none).
+    """
+    if isinstance(value, Flag):
+        return [
+            m.name
+            for m in type(value)
+            if m.name and m.value and m.value & (m.value - 1) == 0 and value & m == m
+        ]
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return record_dict(value)
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def record_dict(record: object) -> dict[str, Plain]:
+    """A model instance as ``{field name: plain value}`` in declaration order."""
+    if not dataclasses.is_dataclass(record) or isinstance(record, type):
+        raise TypeError(f"not a model instance: {record!r}")
+    return {f.name: plain(getattr(record, f.name)) for f in dataclasses.fields(record)}
+
+
+def columns(spec: ReportSpec) -> list[str]:
+    """The field names of a report's model: its JSON keys and CSV header."""
+    return [f.name for f in dataclasses.fields(spec.model)]
+
+
+def records_of(spec: ReportSpec, value: object) -> list[object]:
+    """What a getter returned, as a list of records (empty when disabled)."""
+    if value is None:
+        return []
+    if spec.many:
+        return list(cast("list[object]", value))
+    return [value]
+
+
+def report_document(spec: ReportSpec, value: object) -> Plain:
+    """A getter's result as JSON: an object, a list of objects, or None when disabled."""
+    if value is None:
+        return None
+    if spec.many:
+        return [record_dict(r) for r in records_of(spec, value)]
+    return record_dict(value)

@@ -1,0 +1,128 @@
+"""What each command asks chronyd and how its answer is shown.
+
+A view fetches one server's answer through an open connection and presents it
+three ways: a JSON document, CSV rows and a table block. Every report command
+is a :class:`ReportView` made from its catalogue entry, so the commands and
+their field lists follow :data:`pychrony.models.catalog.REPORTS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol
+
+from ..connection import ChronyConnection
+from ..exceptions import ChronyConnectionError, ChronyDataError, ChronyError, ChronyPermissionError
+from ..models.catalog import REPORTS, ReportSpec
+from .query import one_line
+from .render import Block
+from .values import Plain, columns, record_dict, records_of, report_document
+
+__all__ = ["ReportView", "ReportsView", "View"]
+
+
+class View(Protocol):
+    """A command's question and its three presentations."""
+
+    @property
+    def calls(self) -> int:
+        """Requests :meth:`fetch` makes at most (bounds the wait for a silent server)."""
+
+    @property
+    def columns(self) -> list[str]:
+        """CSV header and table columns."""
+
+    def fetch(self, conn: ChronyConnection) -> Any:
+        """Ask one server."""
+
+    def document(self, value: Any) -> Plain:
+        """The answer as JSON."""
+
+    def rows(self, value: Any) -> list[dict[str, Plain]]:
+        """The answer as CSV rows."""
+
+    def block(self, value: Any) -> Block:
+        """The answer as a table."""
+
+
+class ReportView:
+    """One report of the catalogue, through its typed getter."""
+
+    calls = 1
+
+    def __init__(self, spec: ReportSpec) -> None:
+        self.spec = spec
+        self.columns = columns(spec)
+
+    def fetch(self, conn: ChronyConnection) -> Any:
+        """Call the report's typed getter."""
+        return getattr(conn, self.spec.method)()
+
+    def document(self, value: Any) -> Plain:
+        """An object (a list of them for per-source reports), or None when disabled."""
+        return report_document(self.spec, value)
+
+    def rows(self, value: Any) -> list[dict[str, Plain]]:
+        """One row per record."""
+        return [record_dict(r) for r in records_of(self.spec, value)]
+
+    def block(self, value: Any) -> Block:
+        """A columnar table for per-source reports, a listing otherwise."""
+        note = "disabled on this server" if value is None else ""
+        if self.spec.many and value is not None and not value:
+            note = "no records"
+        return Block(self.rows(value), self.columns, self.spec.many, note)
+
+
+class ReportsView:
+    """Which reports the server answers, probed one by one through the catalogue."""
+
+    columns: ClassVar[list[str]] = ["report", "method", "available", "records", "detail"]
+
+    def __init__(self, specs: Sequence[ReportSpec] = REPORTS) -> None:
+        self.specs = tuple(specs)
+        self.calls = len(self.specs)
+
+    def fetch(self, conn: ChronyConnection) -> list[dict[str, Plain]]:
+        """Ask for every report; a refusal or a disabled report is an answer too."""
+        rows = []
+        for spec in self.specs:
+            available, count, detail = False, None, ""
+            try:
+                value = getattr(conn, spec.method)()
+            except ChronyConnectionError:
+                raise  # the server is gone: no report is available
+            except ChronyPermissionError as exc:
+                detail = "refused: " + one_line(exc.message)
+            except ChronyDataError as exc:
+                detail = one_line(exc.message)
+            except ChronyError as exc:  # pragma: no cover - other kinds are library faults
+                detail = one_line(exc.message)
+            else:
+                if value is None:
+                    detail = "disabled"
+                else:
+                    available = True
+                    count = len(records_of(spec, value))
+            rows.append(
+                {
+                    "report": spec.name,
+                    "method": spec.method,
+                    "available": available,
+                    "records": count,
+                    "detail": detail,
+                }
+            )
+        return rows
+
+    def document(self, value: list[dict[str, Plain]]) -> Plain:
+        """A list of ``{report, method, available, records, detail}``."""
+        return value
+
+    def rows(self, value: list[dict[str, Plain]]) -> list[dict[str, Plain]]:
+        """One row per report."""
+        return value
+
+    def block(self, value: list[dict[str, Plain]]) -> Block:
+        """A columnar table."""
+        return Block(value, self.columns, True)
