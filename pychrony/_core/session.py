@@ -129,6 +129,8 @@ class Session:
         self.requested_address = validate_address(address)
         self.timeout, self.retries = validate_timing(timeout, retries)
         self._lock = threading.RLock()
+        # The blocking driver's poll object, kept across calls (used under _lock).
+        self._pollers: dict[int, Any] = {}
         self._state: dict[str, Any] = {"session": None, "fd": None}
         self._address: str | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
@@ -258,7 +260,7 @@ class Session:
         if not self._lock.acquire(timeout=min(self.budget, threading.TIMEOUT_MAX)):
             raise self.busy_error(what)
         try:
-            return drive_blocking(steps(deadline))
+            return drive_blocking(steps(deadline), self._pollers)
         finally:
             self._lock.release()
 
@@ -412,16 +414,28 @@ class Wait(NamedTuple):
     until: float
 
 
-def drive_blocking(steps: Steps[T]) -> T:
-    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`."""
+def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
+    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`.
+
+    Args:
+        steps: the call's steps.
+        pollers: poll objects to reuse, by fd (the caller's, used by one
+            thread at a time); a poll object only holds fd numbers, so one
+            stays valid for whatever socket later has its number.
+    """
     poller: Any = None
     polled_fd = -1
     try:
         wait = next(steps)
         while True:
-            if wait.fd != polled_fd:  # a new socket after a reopen
-                poller = select.poll()
-                poller.register(wait.fd, select.POLLIN)
+            if wait.fd != polled_fd:  # the first wait, or a new socket after a reopen
+                poller = pollers.get(wait.fd) if pollers is not None else None
+                if poller is None:
+                    poller = select.poll()
+                    poller.register(wait.fd, select.POLLIN)
+                    if pollers is not None:
+                        pollers.clear()  # one socket at a time
+                        pollers[wait.fd] = poller
                 polled_fd = wait.fd
             remaining = wait.until - time.monotonic()
             # poll() takes a C int of milliseconds: wait a long deadline in slices
