@@ -396,7 +396,7 @@ def targets(cells: list[Cell], imports: dict[str, float]) -> list[str]:
 
 
 def chart(cells: list[Cell], path: Path) -> str:
-    """Latency against number of sources, one line per contender; a note when skipped."""
+    """Latency and per-record cost against the number of sources; a note when skipped."""
     try:
         import matplotlib
 
@@ -405,19 +405,17 @@ def chart(cells: list[Cell], path: Path) -> str:
     except ImportError:
         return "chart skipped: matplotlib is not installed (pip install -e '.[bench]')"
     counts = sorted({c.sources for c in cells})
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     styles = {
         "c": ("C floor", "k"),
         "pychrony": ("pychrony", "tab:blue"),
         "v2": ("pychrony 2.0.3", "tab:orange"),
     }
-    for ax, transport in zip(axes, TRANSPORTS, strict=True):
-        for contender, (label, colour) in styles.items():
-            for workload, marker, dash in (("sources", "o", "-"), ("status", "s", "--")):
-                ys = [_find(cells, contender, workload, transport, n) for n in counts]
-                if not all(ys):
-                    continue
-                ax.plot(
+    fig, (calls, records) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for contender, (label, colour) in styles.items():
+        for workload, marker, dash in (("sources", "o", "-"), ("status", "s", "--")):
+            ys = [_find(cells, contender, workload, "unix", n) for n in counts]
+            if all(ys):
+                calls.plot(
                     counts,
                     [y.median_us / 1000 for y in ys if y],
                     dash,
@@ -425,14 +423,29 @@ def chart(cells: list[Cell], path: Path) -> str:
                     color=colour,
                     label=f"{label}: {workload}",
                 )
+        for transport, dash in (("unix", "-"), ("udp", ":")):
+            ys = [_find(cells, contender, "sources", transport, n) for n in counts]
+            if all(ys):
+                records.plot(
+                    counts,
+                    [y.median_us / n for y, n in zip(ys, counts, strict=True) if y],
+                    dash,
+                    marker="o",
+                    color=colour,
+                    label=f"{label}: {transport}",
+                )
+    calls.set_yscale("log")
+    calls.set_ylabel("median latency per call (ms)")
+    calls.set_title("get_sources() and status, Unix socket")
+    records.set_ylim(bottom=0)
+    records.set_ylabel("µs per source record")
+    records.set_title("get_sources(): cost per source")
+    for ax in (calls, records):
         ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
         ax.set_xticks(counts, [str(n) for n in counts])
         ax.set_xlabel("sources")
-        ax.set_title(f"over {'the Unix socket' if transport == 'unix' else 'UDP'}")
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("median latency per call (ms)")
-    axes[1].legend(fontsize=8)
+        ax.legend(fontsize=8)
     fig.suptitle("pychrony against libchrony from C (lower is better)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -479,8 +492,8 @@ def report(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and write its results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="fewer rounds (about 30 s)")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 60, quick 12)")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (about 15 s)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 120, quick 12)")
     parser.add_argument("--no-v2", action="store_true", help="leave pychrony 2.0.3 out")
     parser.add_argument(
         "--sources",
@@ -490,7 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown output")
     parser.add_argument("--chart", type=Path, default=CHART, help="PNG output")
     args = parser.parse_args(argv)
-    rounds = args.rounds or (12 if args.quick else 60)
+    rounds = args.rounds or (12 if args.quick else 120)
     counts = [int(n) for n in args.sources.split(",")]
 
     started = time.monotonic()
