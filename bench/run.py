@@ -391,6 +391,18 @@ def targets(cells: list[Cell], imports: dict[str, float]) -> list[str]:
                 worst,
                 worst <= 1.3,
             )
+    for transport in TRANSPORTS:
+        # Flat: a source record costs no more with many sources than with a few.
+        few = _find(cells, "pychrony", "sources", transport, counts[len(counts) // 2])
+        many = _find(cells, "pychrony", "sources", transport, counts[-1])
+        if few and many and few is not many:
+            r = (many.median_us / many.sources) / (few.median_us / few.sources)
+            check(
+                f"per-source cost flat from {few.sources} to {many.sources} sources, "
+                f"ratio of µs/record ({transport})",
+                r,
+                r <= 1.1,
+            )
     check("import pychrony under 50 ms", imports["pychrony"], imports["pychrony"] < 50, " ms")
     return lines
 
