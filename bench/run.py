@@ -150,9 +150,10 @@ def ensure_v2_venv() -> Path | None:
     """bench/.venv-v2 with pychrony 2.0.3 from PyPI; None when it cannot be made."""
     python = V2_VENV / "bin" / "python"
     probe = [str(python), "-c", f"import pychrony; assert pychrony.__version__ == '{V2_VERSION}'"]
-    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
+    # From bench/: in the checkout's root, "import pychrony" finds this version.
+    if python.exists() and subprocess.run(probe, capture_output=True, cwd=HERE).returncode == 0:
         return python
-    print(f"creating {V2_VENV.relative_to(ROOT)} with pychrony=={V2_VERSION} from PyPI ...")
+    print(f"creating {V2_VENV} with pychrony=={V2_VERSION} from PyPI ...")
     env = dict(os.environ)
     prefix = subprocess.run(
         [str(ROOT / "scripts" / "provision"), "--print-prefix"], capture_output=True, text=True
