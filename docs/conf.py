@@ -82,7 +82,7 @@ intersphinx_timeout = 5
 nitpick_ignore: list[tuple[str, str]] = [
     # The core's raw field tuple, in the signature of the generic layer's
     # from_raw() constructors: internal plumbing, deliberately undocumented.
-    ("py:class", "pychrony._core.session.RawField"),
+    ("py:class", "pychrony._core.records.RawField"),
     # ChronySession.pointer's docstring names the instance attribute "lock",
     # set in __init__ and not (yet) listed in an Attributes: section.
     ("py:attr", "lock"),
