@@ -86,13 +86,17 @@ def validate_timing(timeout: object, retries: object) -> tuple[float, int]:
     """
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
-    if not math.isfinite(timeout) or timeout <= 0:
+    try:
+        seconds = float(timeout)
+    except OverflowError:  # an int beyond any float
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"timeout must be a positive, finite number of seconds, not {timeout!r}")
     if isinstance(retries, bool) or not isinstance(retries, int):
         raise TypeError(f"retries must be an int, not {type(retries).__name__}")
     if not 0 <= retries <= 30:
         raise ValueError(f"retries must be between 0 and 30, not {retries!r}")
-    return float(timeout), retries
+    return seconds, retries
 
 
 def budget(timeout: float, retries: int) -> float:
@@ -359,6 +363,7 @@ class Session:
             while True:
                 session = self._state["session"]
                 attempts += 1
+                malformed = False
                 code = send(session)
                 # errno and the stale-socket check only matter on failure; on
                 # the hot path they would cost as much as the C call itself.
@@ -382,12 +387,21 @@ class Session:
                             reopened = True
                             self._reopen()
                             break
+                        malformed = code == ErrorCode.INVALID_RESPONSE
+                        if malformed:
+                            # A datagram damaged in transit (truncated):
+                            # libchrony has given up on the request, so count
+                            # it as a lost attempt and resend now rather than
+                            # fail on one packet.
+                            break
                         self._fail(code, what, os_errno)
                 else:
                     return
                 if reopened and self._state["session"] is not session:
                     continue  # resend on the fresh socket within the same budget
                 if time.monotonic() >= deadline or attempts > self.retries:
+                    if malformed:
+                        self._fail(ErrorCode.INVALID_RESPONSE, what, 0)
                     timeout = ChronyTimeoutError(
                         f"{what} from {self.describe()}: no reply after {attempts} "
                         f"attempt{'s' if attempts > 1 else ''} "

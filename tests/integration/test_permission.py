@@ -8,7 +8,11 @@ import pwd
 import pytest
 
 from pychrony import ChronyConnection, ChronyError, ChronyPermissionError
+from pychrony._core.errors import PERMISSION_HINT
 from pychrony.sandbox import Sandbox
+from tests.conftest import missing
+
+pytestmark = pytest.mark.reliability
 
 
 def _as_unprivileged_user(socket_path: str) -> str:
@@ -22,7 +26,8 @@ def _as_unprivileged_user(socket_path: str) -> str:
             os.setgroups([])
             os.setgid(nobody.pw_gid)
             os.setuid(nobody.pw_uid)
-            ChronyConnection(socket_path).open()
+            with ChronyConnection(socket_path, timeout=0.5, retries=1) as conn:
+                conn.get_tracking()
         except ChronyPermissionError as exc:
             outcome = f"ChronyPermissionError: {exc}"
         except ChronyError as exc:
@@ -38,10 +43,34 @@ def _as_unprivileged_user(socket_path: str) -> str:
     return outcome
 
 
+def _uid_of(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("Uid:"):
+                return int(line.split()[1])  # the real uid
+    raise AssertionError(f"no Uid line for pid {pid}")
+
+
 def test_unprivileged_user_gets_permission_error_with_hint(sandbox: Sandbox) -> None:
     if os.geteuid() != 0:
-        pytest.skip("needs root to switch to an unprivileged user")
+        missing("switching to an unprivileged user needs root")
+    # The real setup: chronyd runs as root and its socket is root's, in a
+    # directory chronyd insists others cannot enter (like /run/chrony).
+    assert sandbox.directory is not None
+    client_pid = sandbox._procs[-1].pid
+    assert _uid_of(client_pid) == 0, "the sandboxed chronyd must run as root"
+    assert os.stat(sandbox.socket_path).st_uid == 0
+    assert os.stat(sandbox.directory).st_mode & 0o007 == 0
     outcome = _as_unprivileged_user(sandbox.socket_path)
-    assert outcome.startswith("ChronyPermissionError: permission denied"), outcome
+    assert outcome.startswith("ChronyPermissionError: permission denied opening "), outcome
+    assert sandbox.socket_path in outcome
+    assert outcome.endswith(PERMISSION_HINT), outcome
     assert "UDP command port" in outcome
     assert 'ChronyConnection("127.0.0.1")' in outcome
+
+
+def test_the_hint_is_right_the_udp_port_serves_the_unprivileged_user(sandbox: Sandbox) -> None:
+    """What the hint advises works: the same user reads tracking over UDP."""
+    if os.geteuid() != 0:
+        missing("switching to an unprivileged user needs root")
+    assert _as_unprivileged_user(sandbox.udp_address) == "connected"
