@@ -82,7 +82,7 @@ intersphinx_timeout = 5
 nitpick_ignore: list[tuple[str, str]] = [
     # The core's raw field tuple, in the signature of the generic layer's
     # from_raw() constructors: internal plumbing, deliberately undocumented.
-    ("py:class", "pychrony._core.session.RawField"),
+    ("py:class", "pychrony._core.records.RawField"),
     # The private base that gives the connection classes their session
     # properties (is_open, address, ...), documented on each class instead.
     ("py:class", "pychrony._core.session_info.SessionInfo"),

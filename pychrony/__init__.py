@@ -14,8 +14,9 @@ See :class:`ChronyConnection` for addresses, timeouts and retries, and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .aio import AsyncChronyConnection
 from .connection import ChronyConnection
 from .exceptions import (
     ChronyConnectionError,
@@ -25,7 +26,6 @@ from .exceptions import (
     ChronyPermissionError,
     ChronyTimeoutError,
 )
-from .fleet import ServerResult, gather, gather_sync
 from .models import (
     Activity,
     AuthData,
@@ -50,6 +50,31 @@ from .models import (
     TrackingStatus,
     Transport,
 )
+
+if TYPE_CHECKING:
+    from .aio import AsyncChronyConnection
+    from .fleet import ServerResult, gather, gather_sync
+
+# The asyncio-based parts load on first use: asyncio alone takes longer to
+# import than the rest of pychrony, and a blocking caller never needs it.
+_LAZY = {
+    "AsyncChronyConnection": "aio",
+    "ServerResult": "fleet",
+    "gather": "fleet",
+    "gather_sync": "fleet",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Activity",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import cast
 
-from ._core.session import Session
+from ._core.session import Session, Steps
 from ._core.session_info import SessionInfo
 from ._fetch import typed_steps
 from .libchrony._generic import GenericReports
@@ -77,6 +78,7 @@ class ChronyConnection(SessionInfo, GenericReports):
         self, address: str | None = None, *, timeout: float = 1.0, retries: int = 2
     ) -> None:
         self._session = Session(address, timeout, retries)
+        self._typed: dict[str, tuple[Callable[[float], Steps[object]], str]] = {}
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -114,7 +116,15 @@ class ChronyConnection(SessionInfo, GenericReports):
 
     def _fetch(self, spec: ReportSpec) -> object:
         """Fetch and decode one report as its catalogue entry describes."""
-        return self._session.run(typed_steps(self._session, spec), f"{spec.name} report")
+        # The steps of a report are built once per connection: every call
+        # would otherwise pay for validating and wrapping the same request.
+        known = self._typed.get(spec.name)
+        if known is None:
+            known = self._typed[spec.name] = (
+                typed_steps(self._session, spec),
+                f"{spec.name} report",
+            )
+        return self._session.run(*known)
 
     def get_tracking(self) -> TrackingStatus:
         """The system clock's synchronisation state (``chronyc tracking``).

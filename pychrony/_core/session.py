@@ -44,11 +44,14 @@ from ..exceptions import (
     ChronyTimeoutError,
 )
 from .address import ADDRESS_ENV, DEFAULT_CANDIDATES, Transport, transport_of, validate_address
-from .constants import ErrorCode, FieldType
+from .constants import ErrorCode
 from .errors import PERMISSION_HINT, exception_for
+from .records import _STRING_LOCK, RawField, RawRecord, read_fields
 
 __all__ = [
+    "_STRING_LOCK",
     "RawField",
+    "RawRecord",
     "Session",
     "Steps",
     "Wait",
@@ -63,23 +66,10 @@ T = TypeVar("T")
 # on a corrupt count.
 MAX_RECORDS = 1 << 16
 
-# libchrony returns strings from one static buffer shared by every session in
-# the process, and CFFI releases the GIL during calls: serialise the fetch+copy.
-_STRING_LOCK = threading.Lock()
-
 # The longest single poll() of the blocking driver, in seconds.
 _POLL_SLICE = 3600.0
 
 _RECONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ENOTCONN, errno.ENOENT, errno.EPIPE})
-
-
-class RawField(NamedTuple):
-    """One field of one record, as decoded from libchrony."""
-
-    name: str
-    type: int
-    content: int
-    value: Any
 
 
 #: One call's protocol steps: yields :class:`Wait`, is sent whether the socket
@@ -143,6 +133,8 @@ class Session:
         self.requested_address = validate_address(address)
         self.timeout, self.retries = validate_timing(timeout, retries)
         self._lock = threading.RLock()
+        # The blocking driver's poll object, kept across calls (used under _lock).
+        self._pollers: dict[int, Any] = {}
         self._state: dict[str, Any] = {"session": None, "fd": None}
         self._address: str | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
@@ -267,12 +259,17 @@ class Session:
         Raises:
             ChronyTimeoutError: the budget ran out (also while the session was busy).
         """
-        deadline = self.deadline()
-        # A huge timeout can make the budget infinite; the lock takes at most TIMEOUT_MAX.
-        if not self._lock.acquire(timeout=min(self.budget, threading.TIMEOUT_MAX)):
+        limit = self.budget
+        deadline = time.monotonic() + limit
+        # A huge timeout can make the budget infinite; the lock takes at most
+        # TIMEOUT_MAX. Try it without a timeout first: that is the usual case
+        # and costs a third as much.
+        if not self._lock.acquire(blocking=False) and not self._lock.acquire(
+            timeout=min(limit, threading.TIMEOUT_MAX)
+        ):
             raise self.busy_error(what)
         try:
-            return drive_blocking(steps(deadline))
+            return drive_blocking(steps(deadline), self._pollers)
         finally:
             self._lock.release()
 
@@ -284,11 +281,11 @@ class Session:
         """
         return self.run(self.record_count_steps(report), f"{report} report")
 
-    def record(self, report: str, index: int) -> tuple[RawField, ...]:
+    def record(self, report: str, index: int) -> RawRecord:
         """Fetch record ``index`` of ``report`` and decode its fields."""
         return self.run(self.record_steps(report, index), f"{report} report")
 
-    def records(self, report: str) -> list[tuple[RawField, ...]]:
+    def records(self, report: str) -> list[RawRecord]:
         """Fetch every record of ``report`` within one call's budget."""
         return self.run(self.records_steps(report), f"{report} report")
 
@@ -300,19 +297,17 @@ class Session:
         report_b = _report_bytes(report)
         return lambda deadline: self._count(report, report_b, deadline)
 
-    def record_steps(
-        self, report: str, index: int
-    ) -> Callable[[float], Steps[tuple[RawField, ...]]]:
+    def record_steps(self, report: str, index: int) -> Callable[[float], Steps[RawRecord]]:
         """Steps fetching record ``index`` of ``report`` (validated now)."""
         report_b = _report_bytes(report)
         _check_index(index)
         return lambda deadline: self._record(report, report_b, index, deadline)
 
-    def records_steps(self, report: str) -> Callable[[float], Steps[list[tuple[RawField, ...]]]]:
+    def records_steps(self, report: str) -> Callable[[float], Steps[list[RawRecord]]]:
         """Steps fetching every record of ``report`` (validated now)."""
         report_b = _report_bytes(report)
 
-        def steps(deadline: float) -> Steps[list[tuple[RawField, ...]]]:
+        def steps(deadline: float) -> Steps[list[RawRecord]]:
             count = yield from self._count(report, report_b, deadline)
             found = []
             for i in range(count):
@@ -337,7 +332,7 @@ class Session:
 
     def _record(
         self, report: str, report_b: bytes, index: int, deadline: float
-    ) -> Steps[tuple[RawField, ...]]:
+    ) -> Steps[RawRecord]:
         _, lib = _native.load()
         yield from self._exchange(
             lambda s: lib.chrony_request_record(s, report_b, index),
@@ -370,12 +365,14 @@ class Session:
                 attempts += 1
                 malformed = False
                 code = send(session)
-                os_errno = ffi.errno
-                if not reopened and _stale_socket(code, os_errno):
-                    reopened = True
-                    self._reopen()
-                    continue
+                # errno and the stale-socket check only matter on failure; on
+                # the hot path they would cost as much as the C call itself.
                 if code != ErrorCode.OK:
+                    os_errno = ffi.errno
+                    if not reopened and _stale_socket(code, os_errno):
+                        reopened = True
+                        self._reopen()
+                        continue
                     self._fail(code, what, os_errno)
                 attempt_end = min(time.monotonic() + wait, deadline)
                 while lib.chrony_needs_response(session):
@@ -384,18 +381,19 @@ class Session:
                     if not (yield Wait(self._state["fd"], attempt_end)):
                         continue
                     code = lib.chrony_process_response(session)
-                    os_errno = ffi.errno
-                    if not reopened and _stale_socket(code, os_errno):
-                        reopened = True
-                        self._reopen()
-                        break
-                    malformed = code == ErrorCode.INVALID_RESPONSE
-                    if malformed:
-                        # A datagram damaged in transit (truncated): libchrony
-                        # has given up on the request, so count it as a lost
-                        # attempt and resend now rather than fail on one packet.
-                        break
                     if code != ErrorCode.OK:
+                        os_errno = ffi.errno
+                        if not reopened and _stale_socket(code, os_errno):
+                            reopened = True
+                            self._reopen()
+                            break
+                        malformed = code == ErrorCode.INVALID_RESPONSE
+                        if malformed:
+                            # A datagram damaged in transit (truncated):
+                            # libchrony has given up on the request, so count
+                            # it as a lost attempt and resend now rather than
+                            # fail on one packet.
+                            break
                         self._fail(code, what, os_errno)
                 else:
                     return
@@ -435,16 +433,28 @@ class Wait(NamedTuple):
     until: float
 
 
-def drive_blocking(steps: Steps[T]) -> T:
-    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`."""
+def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
+    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`.
+
+    Args:
+        steps: the call's steps.
+        pollers: poll objects to reuse, by fd (the caller's, used by one
+            thread at a time); a poll object only holds fd numbers, so one
+            stays valid for whatever socket later has its number.
+    """
     poller: Any = None
     polled_fd = -1
     try:
         wait = next(steps)
         while True:
-            if wait.fd != polled_fd:  # a new socket after a reopen
-                poller = select.poll()
-                poller.register(wait.fd, select.POLLIN)
+            if wait.fd != polled_fd:  # the first wait, or a new socket after a reopen
+                poller = pollers.get(wait.fd) if pollers is not None else None
+                if poller is None:
+                    poller = select.poll()
+                    poller.register(wait.fd, select.POLLIN)
+                    if pollers is not None:
+                        pollers.clear()  # one socket at a time
+                        pollers[wait.fd] = poller
                 polled_fd = wait.fd
             remaining = wait.until - time.monotonic()
             # poll() takes a C int of milliseconds: wait a long deadline in slices
@@ -458,65 +468,31 @@ def drive_blocking(steps: Steps[T]) -> T:
         steps.close()  # interrupted mid-wait: let the steps reset the session
 
 
-def read_fields(session: Any) -> tuple[RawField, ...]:
-    """Decode every field of the record libchrony holds for ``session``."""
-    ffi, lib = _native.load()
-    fields = []
-    for i in range(lib.chrony_get_record_number_fields(session)):
-        name_p = lib.chrony_get_field_name(session, i)
-        if name_p == ffi.NULL:
-            continue
-        ftype = lib.chrony_get_field_type(session, i)
-        fields.append(
-            RawField(
-                ffi.string(name_p).decode("ascii", "replace"),
-                ftype,
-                lib.chrony_get_field_content(session, i),
-                read_value(ffi, lib, session, i, ftype),
-            )
-        )
-    return tuple(fields)
-
-
-def read_value(ffi: Any, lib: Any, session: Any, index: int, ftype: int) -> Any:
-    """Read field ``index`` of the current record as a Python value.
-
-    Returns what chronyd meant: libchrony returns 16-bit signed fields without
-    sign extension (a poll of -2 comes back as 65534), so those are corrected
-    here. Timespecs come back as ``(seconds, nanoseconds)``; missing strings
-    (an address with no family) as None.
-    """
-    if ftype == FieldType.UINTEGER:
-        return int(lib.chrony_get_field_uinteger(session, index))
-    if ftype == FieldType.INTEGER:
-        value = int(lib.chrony_get_field_integer(session, index))
-        return value - 0x10000 if 0x8000 <= value <= 0xFFFF else value
-    if ftype == FieldType.FLOAT:
-        return float(lib.chrony_get_field_float(session, index))
-    if ftype == FieldType.TIMESPEC:
-        ts = lib.chrony_get_field_timespec(session, index)
-        return (int(ts.tv_sec), int(ts.tv_nsec))
-    if ftype == FieldType.STRING:
-        with _STRING_LOCK:
-            ptr = lib.chrony_get_field_string(session, index)
-            return None if ptr == ffi.NULL else ffi.string(ptr).decode("utf-8", "replace")
-    return None
-
-
 def _stale_socket(code: int, os_errno: int) -> bool:
     """Whether a failure means the socket outlived chronyd (restarted) and a reopen may cure it."""
     failed = code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED)
     return failed and os_errno in _RECONNECT_ERRNOS
 
 
+# Report names already checked, encoded: every call names one of a handful.
+_REPORT_BYTES: dict[str, bytes] = {}
+
+
 def _report_bytes(report: object) -> bytes:
+    if type(report) is str:
+        known = _REPORT_BYTES.get(report)
+        if known is not None:
+            return known
     if not isinstance(report, str):
         raise TypeError(f"report name must be a str, not {type(report).__name__}")
     if not report or "\0" in report or len(report) > 64 or not report.isascii():
         raise ChronyDataError(
             f"invalid report name {report!r}", error_code=ErrorCode.UNKNOWN_REPORT
         )
-    return report.encode("ascii")
+    encoded = report.encode("ascii")
+    if type(report) is str and len(_REPORT_BYTES) < 256:
+        _REPORT_BYTES[report] = encoded
+    return encoded
 
 
 def _check_index(index: object) -> None:

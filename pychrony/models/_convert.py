@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 __all__ = ["ref_id_name", "seconds", "source_address", "text"]
@@ -18,6 +19,9 @@ def text(value: str | None) -> str:
     return "" if value is None else value
 
 
+# Every record of tracking and sourcestats carries a reference ID, and they
+# repeat: remember the text of the recent ones (typed: 1.0 must still fail).
+@functools.lru_cache(maxsize=1024, typed=True)
 def ref_id_name(ref_id: int) -> str:
     """A reference ID as people read it.
 

@@ -1,0 +1,374 @@
+"""Reading the record libchrony holds into Python values, in one C call.
+
+A record is read by ``pychrony_read_record`` (a helper compiled into the
+extension, see build_ffi.py): one crossing into C packs the record into one
+byte string: its *layout* (each field's name, type and content), one 8-byte
+slot per value, and the strings. The layout of a report hardly ever changes,
+so everything derived from it (its names, the ``struct`` that unpacks the
+slots, the functions the typed models decode with) is computed once per
+distinct layout and reused: per record, Python copies one buffer and unpacks
+it in one ``struct`` call.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple, overload
+
+from .. import _native
+from .constants import FieldType
+
+__all__ = [
+    "FieldLayout",
+    "RawField",
+    "RawRecord",
+    "read_fields",
+    "read_value",
+    "record_from_fields",
+]
+
+# libchrony returns strings from one static buffer shared by every session in
+# the process, and CFFI releases the GIL during calls: serialise the fetch+copy.
+# It also guards the shared buffers of the one-call reader below.
+_STRING_LOCK = threading.Lock()
+
+# The one-call reader's buffer; a record that does not fit is read field by
+# field instead (libchrony's largest record needs about 1 KiB). Below 65536:
+# the reader returns two lengths in one int.
+_BUFFER_BYTES = 16384
+
+# Distinct layouts kept; far more than libchrony's reports ever produce.
+_MAX_LAYOUTS = 256
+
+# What the reader's arrays hold for a field of each type.
+_UINT, _INT, _FLOAT, _TIMESPEC, _STRING, _NONE = range(6)
+_KIND = {
+    int(FieldType.UINTEGER): _UINT,
+    int(FieldType.INTEGER): _INT,
+    int(FieldType.FLOAT): _FLOAT,
+    int(FieldType.TIMESPEC): _TIMESPEC,
+    int(FieldType.STRING): _STRING,
+}
+_NAMELESS = 0xFF  # the layout's type byte of a field libchrony gives no name
+
+
+class RawField(NamedTuple):
+    """One field of one record, as decoded from libchrony."""
+
+    name: str
+    type: int
+    content: int
+    value: Any
+
+
+def _text_at(data: bytes, offset: int) -> str | None:
+    """The string the reader copied at ``offset`` of ``data`` (-1: NULL)."""
+    if offset < 0:
+        return None
+    return data[offset : data.index(b"\0", offset)].decode("utf-8", "replace")
+
+
+class FieldLayout:
+    """The names, types and contents of one shape of record, parsed once.
+
+    Layouts are interned (one object per distinct shape), so identity is
+    equality. A record arrives as the reader's bytes; :attr:`unpack` turns its
+    slots into a tuple, and :meth:`compile` turns "which field goes where"
+    into a function of that tuple, so a record's values are picked without a
+    loop over its fields.
+
+    Attributes:
+        names: field names, in libchrony's order (nameless fields left out).
+        types: each field's ``FieldType`` value.
+        contents: each field's ``FieldContent`` value.
+        unpack: unpacks a record's bytes into its slots.
+        values: each field's Python value from ``(slots, record bytes)``.
+        cache: derived objects consumers keep per layout (decoders per model
+            class), so nothing is derived twice.
+    """
+
+    __slots__ = ("_sources", "cache", "contents", "names", "types", "unpack", "values")
+
+    def __init__(self, layout: bytes) -> None:
+        names: list[str] = []
+        types: list[int] = []
+        contents: list[int] = []
+        pos = 0
+        while pos < len(layout):
+            ftype, content = layout[pos], layout[pos + 1]
+            pos += 2
+            if ftype != _NAMELESS:
+                end = layout.index(b"\0", pos)
+                names.append(layout[pos:end].decode("ascii", "replace"))
+                types.append(ftype)
+                contents.append(content)
+                pos = end + 1
+        self.names = tuple(names)
+        self.types = tuple(types)
+        self.contents = tuple(contents)
+        self.cache: dict[Any, Any] = {}
+        codes = ""
+        sources: list[str] = []
+        for ftype in types:
+            code, source = _SLOTS[_KIND.get(ftype, _NONE)]
+            sources.append(source.format(len(codes)))  # one code per slot
+            codes += code
+        self._sources = tuple(sources)
+        # The slots start at the first multiple of 8 after the layout.
+        start = (len(layout) + 7) & ~7
+        self.unpack: Callable[[bytes], tuple[Any, ...]] = struct.Struct(
+            f"={start}x{codes}"
+        ).unpack_from
+        self.values: Callable[[tuple[Any, ...], bytes], tuple[Any, ...]] = self.compile(
+            tuple, [(i, None) for i in range(len(names))]
+        )
+
+    def compile(
+        self,
+        target: Callable[..., Any],
+        arguments: Sequence[tuple[int | None, Callable[[Any], Any] | None]],
+        *,
+        keywords: Sequence[str] | None = None,
+        setters: Sequence[Callable[[Any, Any], None]] | None = None,
+    ) -> Callable[[tuple[Any, ...], bytes], Any]:
+        """A function of ``(slots, record bytes)`` building ``target`` from chosen values.
+
+        Args:
+            target: called with one argument per entry of ``arguments``
+                (``tuple`` receives them as one tuple).
+            arguments: per argument, the field's position in :attr:`names`
+                (None: the argument is None) and a conversion to apply (None:
+                the value as it is).
+            keywords: pass the arguments under these names instead of by position.
+            setters: instead of calling ``target``, make ``target.__new__(target)``
+                and hand it each argument through its setter (for classes whose
+                ``__init__`` does nothing more).
+
+        The generated source holds nothing but slot indices and fixed names;
+        nothing chronyd sends becomes part of it.
+        """
+        namespace: dict[str, Any] = {"_target": target, "_text_at": _text_at}
+        exprs = []
+        for n, (index, convert) in enumerate(arguments):
+            expr = "None" if index is None else self._sources[index]
+            if convert is not None and index is not None:
+                namespace[f"_c{n}"] = convert
+                expr = f"_c{n}({expr})"
+            exprs.append(expr)
+        if setters is not None:
+            namespace["_new"] = target.__new__
+            lines = ["o = _new(_target)"]
+            for n, (setter, expr) in enumerate(zip(setters, exprs, strict=True)):
+                namespace[f"_s{n}"] = setter
+                lines.append(f"_s{n}(o, {expr})")
+            lines.append("return o")
+        elif keywords is not None:
+            for name in keywords:
+                if not name.isidentifier():
+                    raise ValueError(f"not an attribute name: {name!r}")
+            pairs = ", ".join(f"{k}={e}" for k, e in zip(keywords, exprs, strict=True))
+            lines = [f"return _target({pairs})"]
+        elif target is tuple:
+            lines = [f"return _target(({', '.join(exprs)},))"]
+        else:
+            lines = [f"return _target({', '.join(exprs)})"]
+        exec("def _build(s, d):\n    " + "\n    ".join(lines) + "\n", namespace)
+        built: Callable[[tuple[Any, ...], bytes], Any] = namespace["_build"]
+        return built
+
+
+# Per kind of field: its struct code(s), and the Python source of its value
+# from slots ``s`` (starting at slot {0}) and the record's bytes ``d``.
+_SLOTS = {
+    _UINT: ("Q", "s[{0}]"),
+    _INT: ("q", "s[{0}]"),
+    _FLOAT: ("d", "s[{0}]"),
+    _TIMESPEC: ("qq", "(s[{0}], s[{0} + 1])"),
+    _STRING: ("q", "_text_at(d, s[{0}])"),
+    _NONE: ("q", "None"),
+}
+
+
+class RawRecord(Sequence[RawField]):
+    """One record's fields: a sequence of :class:`RawField`, in libchrony's order.
+
+    Holds the record's unpacked slots and bytes as they came; the values and
+    the :class:`RawField` tuple are built on first use. A decoder compiled for
+    the record's :attr:`layout` reads the slots directly.
+    """
+
+    __slots__ = ("_fields", "_values", "data", "layout", "slots")
+
+    def __init__(self, layout: FieldLayout, slots: tuple[Any, ...], data: bytes) -> None:
+        self.layout = layout
+        self.slots = slots
+        self.data = data
+        self._values: tuple[Any, ...] | None = None
+        self._fields: tuple[RawField, ...] | None = None
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        """Each field's value, in libchrony's order."""
+        if self._values is None:
+            self._values = self.layout.values(self.slots, self.data)
+        return self._values
+
+    @property
+    def fields(self) -> tuple[RawField, ...]:
+        """The fields as a tuple of :class:`RawField`."""
+        if self._fields is None:
+            lay = self.layout
+            self._fields = tuple(map(RawField, lay.names, lay.types, lay.contents, self.values))
+        return self._fields
+
+    @overload
+    def __getitem__(self, index: int) -> RawField: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[RawField, ...]: ...
+    def __getitem__(self, index: int | slice) -> RawField | tuple[RawField, ...]:
+        return self.fields[index]
+
+    def __len__(self) -> int:
+        return len(self.layout.names)
+
+    def __iter__(self) -> Iterator[RawField]:
+        return iter(self.fields)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RawRecord):
+            return self.fields == other.fields
+        if isinstance(other, tuple):
+            return self.fields == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RawRecord{self.fields!r}"
+
+
+class _Reader:
+    """The one-call reader and its buffer (guarded by ``_STRING_LOCK``)."""
+
+    def __init__(self, ffi: Any, lib: Any) -> None:
+        self.read = lib.pychrony_read_record
+        self.unpack = ffi.unpack
+        self.buffer = ffi.new("char[]", _BUFFER_BYTES)
+
+    def __call__(self, session: Any) -> RawRecord | None:
+        """Read the current record; None when it does not fit the buffer."""
+        buffer = self.buffer
+        with _STRING_LOCK:
+            lengths = self.read(session, buffer, _BUFFER_BYTES)
+            if lengths < 0:
+                return None
+            data: bytes = self.unpack(buffer, lengths & 0xFFFF)
+        key = data[: lengths >> 16]
+        layout = _LAYOUTS.get(key) or _layout_for(key)
+        return RawRecord(layout, layout.unpack(data), data)
+
+
+# Every distinct layout seen, by its bytes.
+_LAYOUTS: dict[bytes, FieldLayout] = {}
+
+
+def _layout_for(key: bytes) -> FieldLayout:
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[key] = FieldLayout(key)
+    return layout
+
+
+_reader: _Reader | None = None
+
+
+def read_fields(session: Any) -> RawRecord:
+    """Decode every field of the record libchrony holds for ``session``.
+
+    One crossing into C for the whole record; a record too large for the
+    reader's buffer is read field by field, with the same result.
+    """
+    global _reader
+    if _reader is None:
+        _reader = _Reader(*_native.load())
+    record = _reader(session)
+    return record if record is not None else _read_fields_one_by_one(session)
+
+
+def _read_fields_one_by_one(session: Any) -> RawRecord:
+    """What ``pychrony_read_record`` does, one libchrony call at a time."""
+    ffi, lib = _native.load()
+    fields: list[tuple[str | None, int, int, Any]] = []
+    for i in range(max(0, lib.chrony_get_record_number_fields(session))):
+        name_p = lib.chrony_get_field_name(session, i)
+        content = lib.chrony_get_field_content(session, i)
+        if name_p == ffi.NULL:
+            fields.append((None, 0, content, None))
+            continue
+        ftype = lib.chrony_get_field_type(session, i)
+        name = ffi.string(name_p).decode("ascii", "replace")
+        fields.append((name, ftype, content, read_value(ffi, lib, session, i, ftype)))
+    return record_from_fields(fields)
+
+
+def record_from_fields(fields: Sequence[tuple[str | None, int, int, Any]]) -> RawRecord:
+    """The record the C reader would produce for ``(name, type, content, value)`` fields.
+
+    A field whose name is None stands for one libchrony gives no name (left
+    out of the record, as the reader does).
+    """
+    layout = bytearray()
+    slots: list[Any] = []
+    strings: list[tuple[int, str]] = []  # (slot, value) of strings, placed below
+    for name, ftype, content, value in fields:
+        if name is None:
+            layout += bytes((_NAMELESS, content & 0xFF))
+            continue
+        layout += bytes((ftype & 0xFF, content & 0xFF)) + name.encode("ascii", "replace") + b"\0"
+        kind = _KIND.get(ftype, _NONE)
+        if kind == _TIMESPEC:
+            slots += value
+        elif kind == _STRING:
+            if value is not None:
+                strings.append((len(slots), value))
+            slots.append(-1)
+        elif kind == _NONE:
+            slots.append(0)
+        else:
+            slots.append(value)
+    # The same bytes the C reader produces: layout, then slots, then strings.
+    data = bytearray(layout + bytes(-len(layout) % 8 + 8 * len(slots)))
+    for slot, text in strings:
+        slots[slot] = len(data)
+        data += text.encode("utf-8", "surrogateescape") + b"\0"
+    key = bytes(layout)
+    return RawRecord(_LAYOUTS.get(key) or _layout_for(key), tuple(slots), bytes(data))
+
+
+def read_value(ffi: Any, lib: Any, session: Any, index: int, ftype: int) -> Any:
+    """Read field ``index`` of the current record as a Python value.
+
+    Returns what chronyd meant: libchrony returns 16-bit signed fields without
+    sign extension (a poll of -2 comes back as 65534), so those are corrected
+    here. Timespecs come back as ``(seconds, nanoseconds)``; missing strings
+    (an address with no family) as None.
+    """
+    if ftype == FieldType.UINTEGER:
+        return int(lib.chrony_get_field_uinteger(session, index))
+    if ftype == FieldType.INTEGER:
+        value = int(lib.chrony_get_field_integer(session, index))
+        return value - 0x10000 if 0x8000 <= value <= 0xFFFF else value
+    if ftype == FieldType.FLOAT:
+        return float(lib.chrony_get_field_float(session, index))
+    if ftype == FieldType.TIMESPEC:
+        ts = lib.chrony_get_field_timespec(session, index)
+        return (int(ts.tv_sec), int(ts.tv_nsec))
+    if ftype == FieldType.STRING:
+        with _STRING_LOCK:
+            ptr = lib.chrony_get_field_string(session, index)
+            return None if ptr == ffi.NULL else ffi.string(ptr).decode("utf-8", "replace")
+    return None
