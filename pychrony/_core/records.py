@@ -31,8 +31,10 @@ __all__ = [
 
 # libchrony returns strings from one static buffer shared by every session in
 # the process, and CFFI releases the GIL during calls: serialise the fetch+copy.
-# It also guards the shared buffers of the one-call reader below.
-_STRING_LOCK = threading.Lock()
+# It also guards the shared buffers of the one-call reader below. libchrony
+# formats addresses into that buffer when asked a field's content too, so a
+# whole record is read under it; reentrant, as read_value takes it again.
+_STRING_LOCK = threading.RLock()
 
 # The one-call reader's buffer; a record that does not fit is read field by
 # field instead (libchrony's largest record needs about 1 KiB). Below 65536:
@@ -303,15 +305,16 @@ def _read_fields_one_by_one(session: Any) -> RawRecord:
     """What ``pychrony_read_record`` does, one libchrony call at a time."""
     ffi, lib = _native.load()
     fields: list[tuple[str | None, int, int, Any]] = []
-    for i in range(max(0, lib.chrony_get_record_number_fields(session))):
-        name_p = lib.chrony_get_field_name(session, i)
-        content = lib.chrony_get_field_content(session, i)
-        if name_p == ffi.NULL:
-            fields.append((None, 0, content, None))
-            continue
-        ftype = lib.chrony_get_field_type(session, i)
-        name = ffi.string(name_p).decode("ascii", "replace")
-        fields.append((name, ftype, content, read_value(ffi, lib, session, i, ftype)))
+    with _STRING_LOCK:
+        for i in range(max(0, lib.chrony_get_record_number_fields(session))):
+            name_p = lib.chrony_get_field_name(session, i)
+            content = lib.chrony_get_field_content(session, i)
+            if name_p == ffi.NULL:
+                fields.append((None, 0, content, None))
+                continue
+            ftype = lib.chrony_get_field_type(session, i)
+            name = ffi.string(name_p).decode("ascii", "replace")
+            fields.append((name, ftype, content, read_value(ffi, lib, session, i, ftype)))
     return record_from_fields(fields)
 
 
