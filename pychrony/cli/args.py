@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import NoReturn
 
 from .. import __version__
+from ..fleet import DEFAULT_MAX_CONNECTIONS
 from ..models.catalog import REPORTS
 from .exitcodes import EPILOG
 
@@ -26,6 +27,7 @@ DEFAULTS: dict[str, object] = {
     "format": "table",
     "watch": None,
     "count": None,
+    "max_connections": DEFAULT_MAX_CONNECTIONS,
 }
 
 
@@ -88,6 +90,13 @@ def _common() -> _Parser:
         type=_number(int, minimum=0, strict=False),
         metavar="N",
         help="resends, each doubling the wait (default 2)",
+    )
+    group.add_argument(
+        "--max-connections",
+        type=_number(int, minimum=1, strict=False),
+        metavar="N",
+        help="with several -a, query at most N servers at once (default "
+        f"{DEFAULT_MAX_CONNECTIONS}; two file descriptors each)",
     )
     group.add_argument("-f", "--format", choices=FORMATS, help="output format (default table)")
     group.add_argument(

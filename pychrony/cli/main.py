@@ -79,7 +79,14 @@ def _run(argv: Sequence[str] | None) -> int:
         return check.run(args, targets)
     if args.command == "exporter":
         return exporter.run(args, targets)
-    return run_view(_view(args.command), targets, args.format, watch=args.watch, count=args.count)
+    return run_view(
+        _view(args.command),
+        targets,
+        args.format,
+        watch=args.watch,
+        count=args.count,
+        max_connections=args.max_connections,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
+from ..fleet import DEFAULT_MAX_CONNECTIONS
 from .exitcodes import ExitCode
 from .query import Outcome, Target, query
 from .render import render_csv, render_json, render_table
@@ -62,10 +63,13 @@ def run_view(
     *,
     watch: float | None = None,
     count: int | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """Query, print, and repeat every ``watch`` seconds (``count`` times, if given).
+
+    At most ``max_connections`` servers are asked at once.
 
     Returns:
         :attr:`ExitCode.OK`, or :attr:`ExitCode.FAILED` when a server failed
@@ -79,7 +83,7 @@ def run_view(
     done = 0
     while rounds is None or done < rounds:
         started = time.monotonic()
-        outcomes = query(targets, view.fetch, calls=view.calls)
+        outcomes = query(targets, view.fetch, calls=view.calls, max_connections=max_connections)
         text = present(view, outcomes, fmt, header=done == 0 or terminal, compact=watch is not None)
         if terminal:
             stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ..connection import ChronyConnection
-from ..fleet import each_server
+from ..fleet import DEFAULT_MAX_CONNECTIONS, each_server
 
 __all__ = ["Outcome", "Target", "query"]
 
@@ -74,7 +74,11 @@ def ask(target: Target, fetch: Callable[[ChronyConnection], T]) -> Outcome[T]:
 
 
 def query(
-    targets: Sequence[Target], fetch: Callable[[ChronyConnection], T], *, calls: int = 1
+    targets: Sequence[Target],
+    fetch: Callable[[ChronyConnection], T],
+    *,
+    calls: int = 1,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> list[Outcome[T]]:
     """Ask every target, concurrently (:func:`pychrony.fleet.each_server`), in order.
 
@@ -84,6 +88,7 @@ def query(
         fetch: what to ask, given an open connection.
         calls: how many requests ``fetch`` makes at most, each within one
             connection budget: bounds the wait for a server that stays silent.
+        max_connections: servers asked at once, at most (``--max-connections``).
     """
     if not targets:
         return []
@@ -94,6 +99,7 @@ def query(
         timeout=first.timeout,
         retries=first.retries,
         calls=calls,
+        max_connections=max_connections,
     )
     return [
         Outcome(t, a.value, None if a.ok else one_line(str(a.error)), a.used or "")
