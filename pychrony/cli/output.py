@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, TextIO
 
 from ..fleet import DEFAULT_MAX_CONNECTIONS
+from . import streams
 from .exitcodes import ExitCode
 from .query import Outcome, Target, query
 from .render import render_csv, render_json, render_table
@@ -91,8 +92,7 @@ def run_view(
         elif watch is not None and fmt == "table":
             stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
             text = f"# {stamp}\n{text}\n"
-        out.write(text)
-        out.flush()
+        streams.write(out, text)
         failed = _report_errors(outcomes, err) or failed
         done += 1
         if watch is not None and (rounds is None or done < rounds):

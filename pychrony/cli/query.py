@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ..connection import ChronyConnection
+from ..exceptions import ChronyError
 from ..fleet import DEFAULT_MAX_CONNECTIONS, each_server
 
 __all__ = ["Outcome", "Target", "query"]
@@ -50,12 +51,14 @@ class Outcome(Generic[T]):
         error: the error, as one line, when the query failed.
         address: the address actually used (chronyd's default addresses
             resolve to one of them), else the target's label.
+        exception: the :class:`~pychrony.ChronyError` behind ``error``.
     """
 
     target: Target
     value: T | None = None
     error: str | None = None
     address: str = ""
+    exception: ChronyError | None = None
 
     @property
     def ok(self) -> bool:
@@ -102,7 +105,7 @@ def query(
         max_connections=max_connections,
     )
     return [
-        Outcome(t, a.value, None if a.ok else one_line(str(a.error)), a.used or "")
+        Outcome(t, a.value, None if a.ok else one_line(str(a.error)), a.used or "", a.error)
         for t, a in zip(targets, answers, strict=True)
     ]
 
