@@ -52,7 +52,9 @@ def _report_errors(outcomes: Sequence[Outcome[Any]], err: TextIO) -> bool:
     for o in outcomes:
         if not o.ok:
             failed = True
-            err.write(f"pychrony: {o.label}: {o.error}\n")
+            err.write(
+                f"pychrony: {streams.printable(o.label)}: {streams.printable(o.error or '')}\n"
+            )
     err.flush()
     return failed
 
