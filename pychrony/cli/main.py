@@ -103,8 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Never raises (except SystemExit from ``--help``): errors become one line
     on standard error and an exit code. A closed, full or abandoned standard
     output never ends in a traceback either: ``check`` still answers with a
-    plugin code (UNKNOWN), other commands with :attr:`ExitCode.CLOSED_OUTPUT`
-    (the reader went away) or :attr:`ExitCode.OUTPUT_FAILED`.
+    plugin code (UNKNOWN), other commands with 141 (the reader went away) or
+    74 (closed or full).
     """
     words = list(sys.argv[1:] if argv is None else argv)
     streams.prepare()
