@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
+from ..fleet import DEFAULT_MAX_CONNECTIONS
+from . import streams
 from .exitcodes import ExitCode
 from .query import Outcome, Target, query
 from .render import render_csv, render_json, render_table
@@ -50,7 +52,9 @@ def _report_errors(outcomes: Sequence[Outcome[Any]], err: TextIO) -> bool:
     for o in outcomes:
         if not o.ok:
             failed = True
-            err.write(f"pychrony: {o.label}: {o.error}\n")
+            err.write(
+                f"pychrony: {streams.printable(o.label)}: {streams.printable(o.error or '')}\n"
+            )
     err.flush()
     return failed
 
@@ -62,10 +66,13 @@ def run_view(
     *,
     watch: float | None = None,
     count: int | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """Query, print, and repeat every ``watch`` seconds (``count`` times, if given).
+
+    At most ``max_connections`` servers are asked at once.
 
     Returns:
         :attr:`ExitCode.OK`, or :attr:`ExitCode.FAILED` when a server failed
@@ -79,7 +86,7 @@ def run_view(
     done = 0
     while rounds is None or done < rounds:
         started = time.monotonic()
-        outcomes = query(targets, view.fetch, calls=view.calls)
+        outcomes = query(targets, view.fetch, calls=view.calls, max_connections=max_connections)
         text = present(view, outcomes, fmt, header=done == 0 or terminal, compact=watch is not None)
         if terminal:
             stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -87,8 +94,7 @@ def run_view(
         elif watch is not None and fmt == "table":
             stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
             text = f"# {stamp}\n{text}\n"
-        out.write(text)
-        out.flush()
+        streams.write(out, text)
         failed = _report_errors(outcomes, err) or failed
         done += 1
         if watch is not None and (rounds is None or done < rounds):
