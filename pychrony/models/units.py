@@ -1,7 +1,7 @@
 """The vocabulary of units a model field declares, and what each one means.
 
 Every field of every model names one :class:`Unit` in its metadata (see
-:func:`pychrony.models._declare.source`). This module is the one place that
+``source()`` in ``pychrony/models/_declare.py``). This module is the one place that
 says, for each unit:
 
 * which libchrony field contents (``chrony_get_field_content``) it agrees
@@ -11,8 +11,6 @@ says, for each unit:
   (:attr:`Unit.metric_suffix`, :meth:`Unit.to_base`), or a label
   (:attr:`Unit.is_label`) for identifiers and states.
 """
-
-from __future__ import annotations
 
 from enum import Enum
 from typing import NamedTuple
