@@ -26,6 +26,7 @@ DEFAULTS: dict[str, object] = {
     "format": "table",
     "watch": None,
     "count": None,
+    "wide": False,
 }
 
 
@@ -95,6 +96,12 @@ def _common() -> _Parser:
         type=_number(float, minimum=0, strict=True),
         metavar="S",
         help="repeat every S seconds: redraw a terminal, append records to a pipe",
+    )
+    group.add_argument(
+        "--wide",
+        action="store_true",
+        help="tables show every field, one column each (default: the report's "
+        "compact columns, within 80 columns, as chronyc shows them)",
     )
     group.add_argument(
         "--count",

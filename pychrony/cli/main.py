@@ -43,14 +43,14 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     return targets
 
 
-def _view(command: str) -> View:
+def _view(command: str, *, wide: bool) -> View:
     if command == "status":
         return StatusView()
     if command == "reports":
         return ReportsView()
     if command == "dump":
         return DumpView()
-    return ReportView(spec_for(command))
+    return ReportView(spec_for(command), wide=wide)
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -79,7 +79,13 @@ def _run(argv: Sequence[str] | None) -> int:
         return check.run(args, targets)
     if args.command == "exporter":
         return exporter.run(args, targets)
-    return run_view(_view(args.command), targets, args.format, watch=args.watch, count=args.count)
+    return run_view(
+        _view(args.command, wide=args.wide),
+        targets,
+        args.format,
+        watch=args.watch,
+        count=args.count,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
