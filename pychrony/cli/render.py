@@ -23,7 +23,10 @@ from typing import Any
 
 from .values import Plain
 
-__all__ = ["Block", "cell", "render_csv", "render_json", "render_table"]
+__all__ = ["Block", "cell", "render_csv", "render_json", "render_json_lines", "render_table"]
+
+# The columns --watch adds to every logged record (no model field has these names).
+STAMP_COLUMNS = ("time", "server")
 
 
 class Block:
@@ -137,19 +140,50 @@ def render_json(documents: Sequence[tuple[str, Plain, str | None]], *, compact: 
     return json.dumps(doc, allow_nan=False, indent=2) + "\n"
 
 
+def render_json_lines(documents: Sequence[tuple[str, Plain, str | None]], stamp: str) -> str:
+    """A ``--watch`` round as JSON lines: one object per record, with its time and server.
+
+    A per-source report gives one line per source; a server that failed one
+    line with its ``error``; a disabled report one line with ``null`` data.
+    """
+    lines = []
+    for label, doc, error in documents:
+        tag = dict(zip(STAMP_COLUMNS, (stamp, label), strict=True))
+        if error is not None:
+            records: list[Any] = [{"error": error}]
+        elif isinstance(doc, list):
+            records = doc
+        else:
+            records = [doc]
+        for record in records:
+            item = {**tag, **record} if isinstance(record, dict) else {**tag, "data": record}
+            lines.append(json.dumps(item, allow_nan=False, separators=(",", ":")))
+    return "".join(line + "\n" for line in lines)
+
+
 def render_csv(
-    tables: Sequence[tuple[str, list[dict[str, Plain]]]], cols: list[str], *, header: bool
+    tables: Sequence[tuple[str, list[dict[str, Plain]]]],
+    cols: list[str],
+    *,
+    header: bool,
+    stamp: str | None = None,
 ) -> str:
-    """``(server label, rows)`` pairs as CSV; a ``server`` column when several."""
+    """``(server label, rows)`` pairs as CSV; a ``server`` column when several.
+
+    With ``stamp`` (``--watch`` logging), every row ends with ``time`` and
+    ``server`` columns, so appended rounds stay one readable table.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    several = len(tables) > 1
+    several = len(tables) > 1 and stamp is None
     if header:
-        writer.writerow((["server"] if several else []) + cols)
+        trailer = list(STAMP_COLUMNS) if stamp is not None else []
+        writer.writerow((["server"] if several else []) + cols + trailer)
     for label, rows in tables:
         for row in rows:
             values = [_csv_value(row.get(c)) for c in cols]
-            writer.writerow(([label] if several else []) + values)
+            trailer = [stamp, label] if stamp is not None else []
+            writer.writerow(([label] if several else []) + values + trailer)
     return buf.getvalue()
 
 
