@@ -35,7 +35,7 @@ __all__ = [
 # A long address or host name is cut here in the compact tables (">" marks
 # the cut, as chronyc does), so a line stays within 80 columns; --wide shows
 # it whole.
-NAME_WIDTH = 23
+NAME_WIDTH = 22
 
 
 @dataclasses.dataclass(frozen=True)

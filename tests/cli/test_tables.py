@@ -15,10 +15,13 @@ import pytest
 
 from pychrony.cli import main
 from pychrony.cli.display import flags, human, interval, ppm, seconds, timestamp
+from pychrony.cli.render import render_table
+from pychrony.cli.views import ReportView
 from pychrony.models import NTPFlags
 from pychrony.models.catalog import REPORTS, spec_for
 from pychrony.models.units import NEVER, Unit
 from pychrony.sandbox import Sandbox
+from pychrony.testing import factory_for
 
 # status is the overview's own text (pychrony/cli/status.py), not a table of fields.
 COMMANDS = [spec.name for spec in REPORTS] + ["reports", "dump"]
@@ -117,3 +120,26 @@ def test_other_units() -> None:
     assert flags(NTPFlags(0)) == "-"
     assert flags(NTPFlags.INTERLEAVED) == "INTERLEAVED"
     assert flags(NTPFlags.ALL_TESTS) == "0x3FF (10 flags)"
+
+
+@pytest.mark.parametrize("report", ["sources", "sourcestats", "selectdata", "authdata"])
+def test_compact_tables_fit_80_columns_with_long_addresses_and_large_values(report: str) -> None:
+    spec = spec_for(report)
+    make = factory_for(report)
+    overrides: dict[str, object] = {}
+    names = {f.name for f in dataclasses.fields(spec.model)}
+    if "address" in names:
+        overrides["address"] = "2001:db8:1234:5678:9abc:def0:1234:5678"
+    for name in ("latest_meas", "orig_latest_meas", "offset", "low_limit"):
+        if name in names:
+            overrides[name] = -98765.4321
+    if "high_limit" in names:
+        overrides["high_limit"] = 98765.4321
+    if "resid_freq" in names:
+        overrides["resid_freq"] = -123456.789
+    records = [make(**overrides), make()]
+    block = ReportView(spec).block(records)
+    out = render_table([("server", block, None)])
+    assert max(len(line) for line in out.splitlines()) <= 80, out
+    assert NOISE.findall(out) == []
+    assert ">" in out or "address" not in names  # the long address was cut, as chronyc does
