@@ -28,6 +28,7 @@ DEFAULTS: dict[str, object] = {
     "watch": None,
     "count": None,
     "max_connections": DEFAULT_MAX_CONNECTIONS,
+    "wide": False,
 }
 
 
@@ -119,6 +120,13 @@ def _common(only: Collection[str] | None = None) -> _Parser:
         type=_number(float, minimum=0, strict=True),
         metavar="S",
         help="repeat every S seconds: redraw a terminal, append records to a pipe",
+    )
+    option(
+        "wide",
+        "--wide",
+        action="store_true",
+        help="tables show every field, one column each (default: the report's "
+        "compact columns, within 80 columns, as chronyc shows them)",
     )
     option(
         "count",

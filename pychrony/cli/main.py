@@ -42,14 +42,14 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     return targets
 
 
-def _view(command: str) -> View:
+def _view(command: str, *, wide: bool) -> View:
     if command == "status":
         return StatusView()
     if command == "reports":
         return ReportsView()
     if command == "dump":
         return DumpView()
-    return ReportView(spec_for(command))
+    return ReportView(spec_for(command), wide=wide)
 
 
 def _run(argv: Sequence[str]) -> int:
@@ -88,7 +88,7 @@ def _run(argv: Sequence[str]) -> int:
     if args.command == "exporter":
         return exporter.run(args, targets)
     return run_view(
-        _view(args.command),
+        _view(args.command, wide=args.wide),
         targets,
         args.format,
         watch=args.watch,
