@@ -26,6 +26,7 @@ DEFAULTS: dict[str, object] = {
     "format": "table",
     "watch": None,
     "count": None,
+    "all": False,
 }
 
 
@@ -95,6 +96,12 @@ def _common() -> _Parser:
         type=_number(float, minimum=0, strict=True),
         metavar="S",
         help="repeat every S seconds: redraw a terminal, append records to a pipe",
+    )
+    group.add_argument(
+        "--all",
+        action="store_true",
+        help="include sources whose name is not resolved yet (ID#... placeholders), "
+        "which are hidden as chronyc hides them without -a",
     )
     group.add_argument(
         "--count",

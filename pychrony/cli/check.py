@@ -235,7 +235,7 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     except ValueError as exc:
         return usage_error(str(exc))
     try:
-        outcome = ask(targets[0], lambda conn: Overview(conn.get_tracking(), conn.get_sources()))
+        outcome = ask(targets[0], lambda conn: Overview.read(conn, include_unresolved=args.all))
     except ChronyLibraryError as exc:
         return _print(UNKNOWN, exc.message)
     if not outcome.ok or outcome.value is None:

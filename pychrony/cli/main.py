@@ -43,14 +43,14 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     return targets
 
 
-def _view(command: str) -> View:
+def _view(command: str, include_unresolved: bool) -> View:
     if command == "status":
-        return StatusView()
+        return StatusView(include_unresolved=include_unresolved)
     if command == "reports":
         return ReportsView()
     if command == "dump":
         return DumpView()
-    return ReportView(spec_for(command))
+    return ReportView(spec_for(command), include_unresolved=include_unresolved)
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -79,7 +79,9 @@ def _run(argv: Sequence[str] | None) -> int:
         return check.run(args, targets)
     if args.command == "exporter":
         return exporter.run(args, targets)
-    return run_view(_view(args.command), targets, args.format, watch=args.watch, count=args.count)
+    return run_view(
+        _view(args.command, args.all), targets, args.format, watch=args.watch, count=args.count
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

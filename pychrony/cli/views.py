@@ -16,7 +16,7 @@ from ..exceptions import ChronyConnectionError, ChronyDataError, ChronyError, Ch
 from ..models.catalog import REPORTS, ReportSpec
 from .query import one_line
 from .render import Block
-from .values import Plain, columns, record_dict, records_of, report_document
+from .values import Plain, columns, listed, record_dict, records_of, report_document
 
 __all__ = ["ReportView", "ReportsView", "View"]
 
@@ -50,13 +50,17 @@ class ReportView:
 
     calls = 1
 
-    def __init__(self, spec: ReportSpec) -> None:
+    def __init__(self, spec: ReportSpec, *, include_unresolved: bool = False) -> None:
         self.spec = spec
         self.columns = columns(spec)
+        self.include_unresolved = include_unresolved
 
     def fetch(self, conn: ChronyConnection) -> Any:
-        """Call the report's typed getter."""
-        return getattr(conn, self.spec.method)()
+        """Call the report's typed getter; placeholder sources only with ``--all``."""
+        value = getattr(conn, self.spec.method)()
+        if self.spec.many and value is not None:
+            return listed(value, self.include_unresolved)
+        return value
 
     def document(self, value: Any) -> Plain:
         """An object (a list of them for per-source reports), or None when disabled."""
