@@ -196,9 +196,12 @@ class Session:
             if fd < 0:
                 if denied is not None:
                     raise ChronyPermissionError(
-                        f"permission denied opening {denied}: {PERMISSION_HINT}"
+                        f"permission denied opening {denied}: {PERMISSION_HINT}", error_code=fd
                     )
-                raise ChronyConnectionError("cannot connect to chronyd: " + "; ".join(failures))
+                # error_code: chrony_open_socket's failure return (-1), as pychrony 2.x gave.
+                raise ChronyConnectionError(
+                    "cannot connect to chronyd: " + "; ".join(failures), error_code=fd
+                )
             holder = ffi.new("chrony_session **")
             code = lib.chrony_init_session(holder, fd)
             if code != ErrorCode.OK:

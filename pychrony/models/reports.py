@@ -3,9 +3,11 @@
 Each model is declared once: every attribute names the libchrony field it
 reads and its conversion (see :mod:`pychrony.models._declare`). Attribute names
 of the pychrony 2.x models are kept; values equal what ``chronyc -c`` prints.
-"""
 
-from __future__ import annotations
+Annotations are evaluated when the classes are created (no ``from __future__
+import annotations`` here), so ``dataclasses.fields(Model)[i].type`` is the
+type itself (``int``, ``SourceState``), as in pychrony 2.x.
+"""
 
 from dataclasses import dataclass, field
 
