@@ -132,7 +132,7 @@ class SourceState(_TolerantEnum):
 
     @property
     def is_combined(self) -> bool:
-        """Whether the source is used for synchronisation: selected or combined (``*``, ``+``)."""
+        """Whether the source is used for synchronisation, selected or combined (``*``, ``+``)."""
         return self in (SourceState.SELECTED, SourceState.UNSELECTED)
 
     @property
@@ -173,7 +173,7 @@ class SourceMode(_TolerantEnum):
 
     @property
     def description(self) -> str:
-        """The mode in chronyc's words: ``server``, ``peer`` or ``reference clock``."""
+        """The mode in chronyc's words (``server``, ``peer`` or ``reference clock``)."""
         known = _SOURCE_MODE_WORDS.get(int(self.value))
         return known[1] if known else f"unknown ({int(self.value)})"
 

@@ -36,7 +36,7 @@ class TrackingStatus:
             (chronyd's "current correction", NTP time minus system time):
             positive means the system clock is slow of NTP time, negative
             that it is fast, as ``chronyc tracking``'s ``System time`` line
-            says (see :attr:`offset_direction`).
+            says (see :attr:`~pychrony.TrackingStatus.offset_direction`).
         last_offset: offset estimated at the last clock update, seconds.
         rms_offset: long-term average of the offset, seconds.
         frequency: rate error of the system clock, ppm (positive = fast).
@@ -149,7 +149,7 @@ class Source:
 
     @property
     def display_name(self) -> str:
-        """How chronyc names the source: its address, or a reference clock's name."""
+        """How chronyc names the source (its address, or a reference clock's name)."""
         return self.address
 
 
@@ -191,7 +191,7 @@ class SourceStats:
 
     @property
     def display_name(self) -> str:
-        """How chronyc names the source: its address, or a reference clock's reference ID."""
+        """How chronyc names the source (its address, or a reference clock's reference ID)."""
         return self.address or ref_id_name(self.reference_id)
 
 

@@ -82,7 +82,7 @@ class SelectData:
 
     @property
     def display_name(self) -> str:
-        """How chronyc names the source: its address, or a reference clock's reference ID."""
+        """How chronyc names the source (its address, or a reference clock's reference ID)."""
         return self.address or ref_id_name(self.reference_id)
 
 
