@@ -186,7 +186,7 @@ def evaluate(view: Overview, limits: Thresholds) -> Verdict:
     if not view.synchronised:
         verdict.raise_to(limits.unsynchronised, "not synchronised")
     if t.is_leap_pending():
-        verdict.raise_to(limits.leap, f"leap second pending ({t.leap_status.name.lower()})")
+        verdict.raise_to(limits.leap, f"leap second pending ({t.leap_status.description})")
     _judge(verdict, "offset", abs(t.offset), human_seconds(t.offset), limits.offset)
     _judge(verdict, "stratum", t.stratum, str(t.stratum), limits.stratum)
     _judge(verdict, "reachable sources", n_reach, str(n_reach), limits.reachable)

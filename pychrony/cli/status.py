@@ -123,7 +123,7 @@ class Overview:
             f"residual {t.residual_freq:+.3f} ppm)",
             f"  root            delay {human_seconds(t.root_delay, signed=False)}, "
             f"dispersion {human_seconds(t.root_dispersion, signed=False)}",
-            f"  leap status     {t.leap_status.name.lower()}",
+            f"  leap status     {t.leap_status.description}",
             f"  sources         {s['sources_reachable']} of {s['sources_total']} reachable, "
             f"{s['sources_selectable']} selectable",
             "",

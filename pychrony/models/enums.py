@@ -84,6 +84,23 @@ class LeapStatus(_TolerantEnum):
     DELETE = 2
     UNSYNC = 3
 
+    @property
+    def description(self) -> str:
+        """The status in chronyc's words (``normal``, ``insert second``, ...).
+
+        ``chronyc tracking``'s ``Leap status`` line; ``not synchronised`` for
+        ``UNSYNC``.
+        """
+        return _LEAP_WORDS.get(int(self.value), f"unknown ({int(self.value)})")
+
+
+_LEAP_WORDS: dict[int, str] = {
+    LeapStatus.NORMAL.value: "normal",
+    LeapStatus.INSERT.value: "insert second",
+    LeapStatus.DELETE.value: "delete second",
+    LeapStatus.UNSYNC.value: "not synchronised",
+}
+
 
 class SourceState(_TolerantEnum):
     """Selection state of a source (the ``S`` column of ``chronyc sources``).

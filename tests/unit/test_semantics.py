@@ -163,3 +163,18 @@ def test_field_types_are_type_objects_as_in_2x() -> None:
     assert types["reference_ip"] is str
     assert types["leap_status"] is LeapStatus
     assert {f.name: f.type for f in dataclasses.fields(Source)}["state"] is SourceState
+
+
+@pytest.mark.parametrize(
+    ("leap", "words"),
+    [
+        (LeapStatus.NORMAL, "normal"),
+        (LeapStatus.INSERT, "insert second"),
+        (LeapStatus.DELETE, "delete second"),
+        (LeapStatus.UNSYNC, "not synchronised"),
+    ],
+)
+def test_leap_status_reads_as_chronyc_says_it(leap: LeapStatus, words: str) -> None:
+    assert leap.description == words
+    lines = Overview(make_tracking(leap_status=leap), []).lines()
+    assert f"  leap status     {words}" in lines
