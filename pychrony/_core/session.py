@@ -196,7 +196,7 @@ class Session:
             if fd < 0:
                 if denied is not None:
                     raise ChronyPermissionError(
-                        f"permission denied opening {denied}: {PERMISSION_HINT}", error_code=fd
+                        f"permission denied opening {denied}: {PERMISSION_HINT}"
                     )
                 # error_code: chrony_open_socket's failure return (-1), as pychrony 2.x gave.
                 raise ChronyConnectionError(
