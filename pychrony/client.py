@@ -669,21 +669,26 @@ def chrony_get_field_timespec(session: ChronySession, field: int) -> TimeSpec | 
 
 
 def chrony_get_field_string(session: ChronySession, field: int) -> str | None:
-    """The value of a STRING field; None for no such field or a C NULL.
+    """The value of a STRING field; None for no such field, a C NULL, or another type.
 
-    A copy is returned: libchrony's buffer is shared by the whole process and
-    overwritten by the next string read.
+    As libchrony's ``chrony_get_field_string``, which returns NULL for a field
+    that is not a string (or an address with no family), this returns None
+    rather than raising; the other typed getters refuse a field of another
+    type, since libchrony would give 0 or NaN for it, indistinguishable from
+    a value. A copy is returned: libchrony's buffer is shared by the whole
+    process and overwritten by the next string read.
 
     Raises:
-        TypeError: the field is of another type (or wrong argument types).
+        TypeError: wrong argument types.
         ValueError: a deinitialised session.
     """
-
-    def read(ffi: Any, lib: Any, ptr: Any, i: int) -> str | None:
+    index = _field_arg(field)
+    with _held(session) as ptr:
+        ffi, lib = _native.load()
+        if index is None or lib.chrony_get_field_type(ptr, index) != FieldType.STRING:
+            return None
         with _STRING_LOCK:
-            return _string(ffi, lib.chrony_get_field_string(ptr, i))
-
-    return _typed_value(session, field, FieldType.STRING, read)
+            return _string(ffi, lib.chrony_get_field_string(ptr, index))
 
 
 def chrony_get_field_constant_name(session: ChronySession, field: int, value: int) -> str | None:

@@ -233,18 +233,21 @@ def autodoc_lines(path: str, obj: Any) -> list[str]:
                     if base.__module__.startswith("pychrony")
                     for n, v in vars(base).items()
                     if not n.startswith("_")
-                    and isinstance(v, (property, types.FunctionType))
+                    and isinstance(v, (property, types.FunctionType, classmethod))
                     and v.__doc__
                 }
             )
             options = [f"   :members: {', '.join(helpers)}", "   :inherited-members:"]
             options = options if helpers else []
         elif dataclasses.is_dataclass(obj):
-            # Fields are described by the Attributes: section; list only methods.
+            # Fields are described by the Attributes: section; list only
+            # methods and properties.
             methods = [
                 n
                 for n, v in vars(obj).items()
-                if inspect.isfunction(v) and not n.startswith("_") and v.__doc__
+                if (inspect.isfunction(v) or isinstance(v, property))
+                and not n.startswith("_")
+                and v.__doc__
             ]
             options = [f"   :members: {', '.join(methods)}"] if methods else []
         return [f".. autoclass:: {path}", *options, ""]

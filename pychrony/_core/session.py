@@ -198,8 +198,11 @@ class Session:
                     raise ChronyPermissionError(
                         f"permission denied opening {denied}: {PERMISSION_HINT}"
                     )
+                # error_code: chrony_open_socket's failure return (-1), as pychrony 2.x gave.
                 raise ChronyConnectionError(
-                    "cannot connect to chronyd: " + "; ".join(failures), errno=err or None
+                    "cannot connect to chronyd: " + "; ".join(failures),
+                    error_code=fd,
+                    errno=err or None,
                 )
             holder = ffi.new("chrony_session **")
             code = lib.chrony_init_session(holder, fd)

@@ -29,6 +29,7 @@ DEFAULTS: dict[str, object] = {
     "count": None,
     "max_connections": DEFAULT_MAX_CONNECTIONS,
     "wide": False,
+    "all": False,
 }
 
 
@@ -127,6 +128,13 @@ def _common(only: Collection[str] | None = None) -> _Parser:
         action="store_true",
         help="tables show every field, one column each (default: the report's "
         "compact columns, within 80 columns, as chronyc shows them)",
+    )
+    option(
+        "all",
+        "--all",
+        action="store_true",
+        help="include sources whose name is not resolved yet (ID#... placeholders), "
+        "which are hidden as chronyc hides them without -a",
     )
     option(
         "count",

@@ -42,14 +42,14 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     return targets
 
 
-def _view(command: str, *, wide: bool) -> View:
+def _view(command: str, *, wide: bool, include_unresolved: bool) -> View:
     if command == "status":
-        return StatusView()
+        return StatusView(include_unresolved=include_unresolved)
     if command == "reports":
         return ReportsView()
     if command == "dump":
         return DumpView()
-    return ReportView(spec_for(command), wide=wide)
+    return ReportView(spec_for(command), wide=wide, include_unresolved=include_unresolved)
 
 
 def _run(argv: Sequence[str]) -> int:
@@ -88,7 +88,7 @@ def _run(argv: Sequence[str]) -> int:
     if args.command == "exporter":
         return exporter.run(args, targets)
     return run_view(
-        _view(args.command, wide=args.wide),
+        _view(args.command, wide=args.wide, include_unresolved=args.all),
         targets,
         args.format,
         watch=args.watch,

@@ -153,10 +153,8 @@ def _compile_decoder(cls: Any, layout: _Layout) -> Callable[[Any, Any], Any] | N
         convert = spec.convert
         if convert is _identity:
             arguments.append((index, None))
-        elif isinstance(convert, type) and issubclass(convert, enum.Enum):
-            arguments.append((index, _enum_lookup(convert)))
         else:
-            arguments.append((index, convert))
+            arguments.append((index, _converter(convert)))
     setters = _slot_setters(cls)
     if setters is not None:
         return layout.compile(cls, arguments, setters=setters)
@@ -195,16 +193,29 @@ def _slot_setters(cls: Any) -> list[Callable[[Any, Any], None]] | None:
     return setters
 
 
+@functools.cache
 def _enum_lookup(enum_cls: type[enum.Enum]) -> Callable[[Any], Any]:
-    """``enum_cls(value)``, looking the value up first as ``Enum.__new__`` does, but sooner."""
+    """The decoding path's ``enum_cls(value)``: known members first, as ``Enum.__new__`` does.
+
+    A value the enum has no member for becomes its ``UNKNOWN_<value>``
+    pseudo-member when the enum offers one (``from_chronyd``), so a newer
+    chronyd never breaks decoding while ``enum_cls(value)`` itself stays strict.
+    """
     members = enum_cls._value2member_map_
+    fallback: Callable[[Any], Any] = getattr(enum_cls, "from_chronyd", enum_cls)
 
     def convert(value: Any) -> Any:
         try:
             return members[value]
         except (KeyError, TypeError):
-            return enum_cls(value)
+            return fallback(value)
 
+    return convert
+
+
+def _converter(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    if isinstance(convert, type) and issubclass(convert, enum.Enum):
+        return _enum_lookup(convert)
     return convert
 
 
@@ -247,7 +258,7 @@ def _decode_by_name(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str
                 f"(fields: {', '.join(values) or 'none'})"
             )
         try:
-            kwargs[attr] = spec.convert(raw)
+            kwargs[attr] = _converter(spec.convert)(raw)
         except (TypeError, ValueError, OverflowError) as exc:
             raise ChronyDataError(
                 f"{report} field {spec.names[0]!r} has an unusable value {raw!r}: {exc}"

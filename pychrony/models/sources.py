@@ -2,13 +2,15 @@
 
 Attribute names are libchrony's field names in snake case. libchrony's
 ``reserved #N`` placeholders carry no information and are left out.
-"""
 
-from __future__ import annotations
+Annotations are evaluated when the classes are created (no ``from __future__
+import annotations`` here), so ``dataclasses.fields(Model)[i].type`` is the
+type itself (``int``, ``SourceState``), as in pychrony 2.x.
+"""
 
 from dataclasses import dataclass, field
 
-from ._convert import ref_id_name, seconds, text
+from ._convert import is_placeholder, ref_id_name, seconds, text
 from ._declare import source
 from .enums import (
     AuthMode,
@@ -76,6 +78,15 @@ class SelectData:
     def is_combined(self) -> bool:
         """Whether the source contributes to the clock (selected or combined with it)."""
         return self.state in (SelectState.BEST, SelectState.COMBINED)
+
+    def is_resolved(self) -> bool:
+        """Whether the source has an address, not a placeholder (see :meth:`Source.is_resolved`)."""
+        return not is_placeholder(self.address)
+
+    @property
+    def display_name(self) -> str:
+        """How chronyc names the source (its address, or a reference clock's reference ID)."""
+        return self.address or ref_id_name(self.reference_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +233,10 @@ class NTPData:
     def reference_id_name(self) -> str:
         """The packet's reference ID as text (dotted quad, or a reference clock's name)."""
         return ref_id_name(self.reference_id)
+
+    def is_resolved(self) -> bool:
+        """Whether the source has an address, not a placeholder (see :meth:`Source.is_resolved`)."""
+        return not is_placeholder(self.remote_address)
 
     def tests_passed(self) -> bool:
         """Whether the last packet passed all ten NTP tests."""
