@@ -136,7 +136,7 @@ from ._core.constants import ErrorCode, FieldContent, FieldType
 from ._core.handles import ChronySession, ChronySocket, fd_lock, socket_for_fd
 from ._core.report_names import supported_reports
 from ._core.session import _STRING_LOCK
-from ._core.timespec import TimeSpec
+from ._core.timespec import TimeSpec, as_chronyc_reads
 from .exceptions import ChronyLibraryError, ChronyTimeoutError
 
 __all__ = [
@@ -656,6 +656,10 @@ def chrony_get_field_float(session: ChronySession, field: int) -> float | None:
 def chrony_get_field_timespec(session: ChronySession, field: int) -> TimeSpec | None:
     """The value of a TIMESPEC field; None for no such field.
 
+    Read as chronyc reads it: a chronyd with a 32-bit ``time_t`` marks the
+    high word of seconds ``0x7fffffff``, read as 0; nanoseconds are capped at
+    999 999 999 (libchrony's C function passes both through).
+
     Raises:
         TypeError: the field is of another type (or wrong argument types).
         ValueError: a deinitialised session.
@@ -663,7 +667,7 @@ def chrony_get_field_timespec(session: ChronySession, field: int) -> TimeSpec | 
 
     def read(ffi: Any, lib: Any, ptr: Any, i: int) -> TimeSpec:
         ts = lib.chrony_get_field_timespec(ptr, i)
-        return TimeSpec(int(ts.tv_sec), int(ts.tv_nsec))
+        return TimeSpec(*as_chronyc_reads(int(ts.tv_sec), int(ts.tv_nsec)))
 
     return _typed_value(session, field, FieldType.TIMESPEC, read)
 

@@ -339,7 +339,13 @@ class Session:
             f"{report} report (record {index})",
             deadline,
         )
-        return read_fields(self._state["session"])
+        try:
+            return read_fields(self._state["session"])
+        except Exception as exc:  # whatever chronyd sent, never more than a data error
+            raise ChronyDataError(
+                f"{report} report from {self.describe()}: record {index} cannot be read: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
 
     def _exchange(self, send: Callable[[Any], int], what: str, deadline: float) -> Steps[None]:
         """Send a request and process replies until libchrony has its answer.

@@ -81,7 +81,8 @@ class AuthData:
 
     libchrony gives no address in this report: records come in the order of
     :meth:`pychrony.ChronyConnection.get_sources`. Unix socket only (UDP on
-    chronyd 4.7+ with ``opencommands``).
+    chronyd 4.7+ with ``opencommands``). A reference clock has no such data:
+    chronyd sends its record with no fields, and every attribute is None.
 
     Attributes:
         mode: how the source is authenticated.
@@ -95,19 +96,19 @@ class AuthData:
         nak: whether the server answered with an NTS NAK.
     """
 
-    mode: AuthMode = field(metadata=source("mode", convert=AuthMode))
-    key_type: KeyType = field(metadata=source("key type", convert=KeyType))
-    key_id: int = field(metadata=source("key ID"))
-    key_length: int = field(metadata=source("key length"))
-    key_establishment_attempts: int = field(metadata=source("key establishment attempts"))
-    last_key_establishment_ago: int = field(metadata=source("last key establishment ago"))
-    cookies: int = field(metadata=source("cookies"))
-    cookie_length: int = field(metadata=source("cookie length"))
-    nak: bool = field(metadata=source("NAK", convert=bool))
+    mode: AuthMode | None = field(metadata=source("mode", convert=AuthMode))
+    key_type: KeyType | None = field(metadata=source("key type", convert=KeyType))
+    key_id: int | None = field(metadata=source("key ID"))
+    key_length: int | None = field(metadata=source("key length"))
+    key_establishment_attempts: int | None = field(metadata=source("key establishment attempts"))
+    last_key_establishment_ago: int | None = field(metadata=source("last key establishment ago"))
+    cookies: int | None = field(metadata=source("cookies"))
+    cookie_length: int | None = field(metadata=source("cookie length"))
+    nak: bool | None = field(metadata=source("NAK", convert=bool))
 
     def is_authenticated(self) -> bool:
-        """Whether the source uses any authentication."""
-        return self.mode is not AuthMode.NONE
+        """Whether the source uses any authentication (False for a reference clock)."""
+        return self.mode is not None and self.mode is not AuthMode.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,8 @@ class NTPData:
 
     Unix socket only (UDP on chronyd 4.7+ with ``opencommands``). The
     timestamp counters exist on chronyd 4.4+ and are None on older servers.
+    A reference clock has no NTP exchange: chronyd sends its record with no
+    fields, and every attribute is None.
 
     Attributes:
         remote_address: the source's address.
@@ -149,35 +152,35 @@ class NTPData:
         hardware_receive_timestamps: hardware receive timestamps (chronyd 4.4+).
     """
 
-    remote_address: str = field(metadata=source("remote address", convert=text))
-    local_address: str = field(metadata=source("local address", convert=text))
-    remote_port: int = field(metadata=source("remote port"))
-    leap_status: LeapStatus = field(metadata=source("leap status", convert=LeapStatus))
-    version: int = field(metadata=source("version"))
-    mode: NTPMode = field(metadata=source("mode", convert=NTPMode))
-    stratum: int = field(metadata=source("stratum"))
-    poll: int = field(metadata=source("poll"))
-    precision: int = field(metadata=source("precision"))
-    root_delay: float = field(metadata=source("root delay"))
-    root_dispersion: float = field(metadata=source("root dispersion"))
-    reference_id: int = field(metadata=source("reference ID"))
-    reference_time: float = field(metadata=source("reference time", convert=seconds))
-    offset: float = field(metadata=source("offset"))
-    peer_delay: float = field(metadata=source("peer delay"))
-    peer_dispersion: float = field(metadata=source("peer dispersion"))
-    response_time: float = field(metadata=source("response time"))
-    jitter_asymmetry: float = field(metadata=source("jitter asymmetry"))
-    flags: NTPFlags = field(metadata=source("flags", convert=NTPFlags))
-    transmit_timestamping: TimestampSource = field(
+    remote_address: str | None = field(metadata=source("remote address", convert=text))
+    local_address: str | None = field(metadata=source("local address", convert=text))
+    remote_port: int | None = field(metadata=source("remote port"))
+    leap_status: LeapStatus | None = field(metadata=source("leap status", convert=LeapStatus))
+    version: int | None = field(metadata=source("version"))
+    mode: NTPMode | None = field(metadata=source("mode", convert=NTPMode))
+    stratum: int | None = field(metadata=source("stratum"))
+    poll: int | None = field(metadata=source("poll"))
+    precision: int | None = field(metadata=source("precision"))
+    root_delay: float | None = field(metadata=source("root delay"))
+    root_dispersion: float | None = field(metadata=source("root dispersion"))
+    reference_id: int | None = field(metadata=source("reference ID"))
+    reference_time: float | None = field(metadata=source("reference time", convert=seconds))
+    offset: float | None = field(metadata=source("offset"))
+    peer_delay: float | None = field(metadata=source("peer delay"))
+    peer_dispersion: float | None = field(metadata=source("peer dispersion"))
+    response_time: float | None = field(metadata=source("response time"))
+    jitter_asymmetry: float | None = field(metadata=source("jitter asymmetry"))
+    flags: NTPFlags | None = field(metadata=source("flags", convert=NTPFlags))
+    transmit_timestamping: TimestampSource | None = field(
         metadata=source("transmit timestamping", convert=TimestampSource)
     )
-    receive_timestamping: TimestampSource = field(
+    receive_timestamping: TimestampSource | None = field(
         metadata=source("receive timestamping", convert=TimestampSource)
     )
-    transmitted_messages: int = field(metadata=source("transmitted messages"))
-    received_messages: int = field(metadata=source("received messages"))
-    received_valid_messages: int = field(metadata=source("received valid messages"))
-    received_good_messages: int = field(metadata=source("received good messages"))
+    transmitted_messages: int | None = field(metadata=source("transmitted messages"))
+    received_messages: int | None = field(metadata=source("received messages"))
+    received_valid_messages: int | None = field(metadata=source("received valid messages"))
+    received_good_messages: int | None = field(metadata=source("received good messages"))
     kernel_transmit_timestamps: int | None = field(
         default=None, metadata=source("kernel transmit timestamps", optional=True)
     )
@@ -192,18 +195,21 @@ class NTPData:
     )
 
     @property
-    def reference_id_name(self) -> str:
-        """The packet's reference ID as text (dotted quad, or a reference clock's name)."""
-        return ref_id_name(self.reference_id)
+    def reference_id_name(self) -> str | None:
+        """The packet's reference ID as text (dotted quad, or a reference clock's name).
+
+        None when there was no packet (a reference clock).
+        """
+        return None if self.reference_id is None else ref_id_name(self.reference_id)
 
     def tests_passed(self) -> bool:
         """Whether the last packet passed all ten NTP tests."""
-        return self.flags & NTPFlags.ALL_TESTS == NTPFlags.ALL_TESTS
+        return self.flags is not None and self.flags & NTPFlags.ALL_TESTS == NTPFlags.ALL_TESTS
 
     def is_interleaved(self) -> bool:
         """Whether the last exchange used the interleaved mode."""
-        return bool(self.flags & NTPFlags.INTERLEAVED)
+        return self.flags is not None and bool(self.flags & NTPFlags.INTERLEAVED)
 
     def is_authenticated(self) -> bool:
         """Whether the last packet was authenticated."""
-        return bool(self.flags & NTPFlags.AUTHENTICATED)
+        return self.flags is not None and bool(self.flags & NTPFlags.AUTHENTICATED)
