@@ -178,11 +178,7 @@ class FieldLayout:
         keywords: Sequence[str] | None,
         setters: Sequence[Callable[[Any, Any], None]] | None,
     ) -> Callable[[tuple[Any, ...], bytes], Any]:
-        namespace: dict[str, Any] = {
-            "_target": target,
-            "_text_at": _text_at,
-            "_timespec": as_chronyc_reads,
-        }
+        namespace: dict[str, Any] = {"_target": target, "_text_at": _text_at}
         exprs = []
         for n, (index, convert) in enumerate(arguments):
             expr = "None" if index is None else self._sources[index]
@@ -262,7 +258,7 @@ class FieldLayout:
 def _reader_of(kind: int, start: int) -> Callable[[tuple[Any, ...], bytes], Any]:
     """A field's Python value from slots ``s`` (its first at ``start``) and bytes ``d``."""
     if kind == _TIMESPEC:
-        return lambda s, d: as_chronyc_reads(s[start], s[start + 1])
+        return lambda s, d: (s[start], s[start + 1])
     if kind == _STRING:
         return lambda s, d: _text_at(d, s[start])
     if kind == _NONE:
@@ -277,7 +273,7 @@ _SLOTS = {
     _UINT: ("Q", "s[{0}]"),
     _INT: ("q", "s[{0}]"),
     _FLOAT: ("d", "s[{0}]"),
-    _TIMESPEC: ("qq", "_timespec(s[{0}], s[{0} + 1])"),
+    _TIMESPEC: ("qq", "(s[{0}], s[{0} + 1])"),
     _STRING: ("q", "_text_at(d, s[{0}])"),
     _NONE: ("q", "None"),
 }
@@ -424,7 +420,7 @@ def record_from_fields(fields: Sequence[tuple[str | None, int, int, Any]]) -> Ra
         layout += bytes((ftype & 0xFF, content & 0xFF)) + name.encode("ascii", "replace") + b"\0"
         kind = _KIND.get(ftype, _NONE)
         if kind == _TIMESPEC:
-            slots += value
+            slots += as_chronyc_reads(*value)  # as the C reader does
         elif kind == _STRING:
             if value is not None:
                 strings.append((len(slots), value))

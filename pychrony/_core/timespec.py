@@ -33,9 +33,13 @@ def as_chronyc_reads(tv_sec: int, tv_nsec: int) -> tuple[int, int]:
         >>> as_chronyc_reads(0x7FFFFFFF_6553F100, 1_500_000_000)
         (1700000000, 999999999)
     """
-    if (tv_sec >> 32) & 0xFFFFFFFF == _NO_HIGH_SECONDS:
+    # Every record's timestamps come through here: the common case is two
+    # comparisons, no call.
+    if tv_sec >> 32 == _NO_HIGH_SECONDS:  # an int64: 0x7fffffff is its high word only so
         tv_sec &= 0xFFFFFFFF
-    return tv_sec, min(max(tv_nsec, 0), _NS_PER_S - 1)
+    if not 0 <= tv_nsec < _NS_PER_S:
+        tv_nsec = 0 if tv_nsec < 0 else _NS_PER_S - 1
+    return tv_sec, tv_nsec
 
 
 @dataclass(frozen=True, slots=True, order=True)
