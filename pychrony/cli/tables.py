@@ -169,10 +169,16 @@ def compact_layout(spec: ReportSpec) -> tuple[Column, ...] | None:
     return _COMPACT.get(spec.name)
 
 
+def _has_nothing(record: Any) -> bool:
+    return all(getattr(record, f.name) is None for f in dataclasses.fields(record))
+
+
 def compact_rows(layout: Sequence[Column], records: Sequence[Any]) -> list[dict[str, str]]:
     """The compact table's cells, keyed by header."""
     rows = []
     for i, record in enumerate(records):
+        if _has_nothing(record):
+            continue  # a reference clock's authdata: chronyd sent no fields
         row = {c.header: c.cell(record) for c in layout}
         if "#" in row:
             row["#"] = str(i)

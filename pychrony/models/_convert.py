@@ -52,9 +52,10 @@ def source_address(value: Any) -> str:
     return text(value)
 
 
-def is_placeholder(address: str) -> bool:
+def is_placeholder(address: str | None) -> bool:
     """Whether ``address`` is chronyd's placeholder for a name not resolved yet.
 
-    ``chronyc sources`` hides such sources unless given ``-a``.
+    ``chronyc sources`` hides such sources unless given ``-a``. None (a
+    reference clock's ntpdata record, which has no address) is no placeholder.
     """
-    return address.startswith(PLACEHOLDER_PREFIX)
+    return address is not None and address.startswith(PLACEHOLDER_PREFIX)

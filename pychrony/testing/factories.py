@@ -111,6 +111,10 @@ def _accepts(hint: Any, value: Any) -> bool:
 
 
 def _type_name(hint: Any) -> str:
+    """The annotation as people read it; an optional one without its None (said apart)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        kept = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return " or ".join(map(_type_name, kept))
     return hint.__name__ if isinstance(hint, type) else str(hint)
 
 
@@ -172,10 +176,12 @@ class Factory(Generic[T]):
             )
         hints = _hints(typing.cast(Hashable, self.model))
         for key, value in values.items():
-            if not _accepts(hints[key], value):
+            hint = hints[key]
+            if not _accepts(hint, value):
+                also = "; None is accepted too" if _accepts(hint, None) else ""
                 raise TypeError(
-                    f"{name}.{key} must be {_type_name(hints[key])}, "
-                    f"not {type(value).__name__} ({value!r})"
+                    f"{name}.{key} must be {_type_name(hint)}, "
+                    f"not {type(value).__name__} ({value!r}){also}"
                 )
 
 
