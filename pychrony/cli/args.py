@@ -12,9 +12,10 @@ import argparse
 from collections.abc import Callable, Mapping
 from typing import NoReturn
 
-from .. import __version__
 from ..models.catalog import REPORTS
+from .completion import add_completion_option
 from .exitcodes import EPILOG
+from .version import add_version_option
 
 __all__ = ["DEFAULTS", "UsageError", "build_parser"]
 
@@ -122,7 +123,8 @@ def build_parser(
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    parser.add_argument("-V", "--version", action="version", version=f"pychrony {__version__}")
+    add_version_option(parser)
+    add_completion_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ from .query import Target, one_line
 from .status import StatusView
 from .views import ReportsView, ReportView, View
 
-__all__ = ["main"]
+__all__ = ["command_parser", "main"]
 
 _EXTRA = {
     "check": (check.HELP, check.add_arguments),
@@ -53,8 +53,13 @@ def _view(command: str) -> View:
     return ReportView(spec_for(command))
 
 
+def command_parser() -> argparse.ArgumentParser:
+    """The whole command line's parser (also the source of the man page and completion)."""
+    return build_parser(_EXTRA)
+
+
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser(_EXTRA)
+    parser = command_parser()
     try:
         args, extras = parser.parse_known_args(argv)
         if extras:
