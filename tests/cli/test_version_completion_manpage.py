@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import pychrony
 from pychrony.cli.completion import completion_script, manpage
 from pychrony.cli.main import command_parser
