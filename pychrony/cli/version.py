@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import __version__
 from ..connection import ChronyConnection
-from ..exceptions import ChronyError
+from ..exceptions import ChronyError, ChronyTimeoutError
 
 __all__ = ["add_version_option", "version_lines"]
 
@@ -167,9 +167,16 @@ def _chronyd_line(addresses: Sequence[str | None]) -> str:
             with ChronyConnection(requested, timeout=_PROBE_TIMEOUT, retries=0) as conn:
                 conn.get_tracking()
                 answered = conn.address or str(requested)
-        except (ChronyError, TypeError, ValueError):
+        except ChronyTimeoutError:
             where = requested or "the default addresses"
             lines.append(f"chronyd: unknown (no answer from {where} within {_PROBE_TIMEOUT:g} s)")
+            continue
+        except ChronyError as exc:
+            where = requested or "the default addresses"
+            lines.append(f"chronyd: unknown (not reached at {where}: {exc.message})")
+            continue
+        except (TypeError, ValueError) as exc:  # a malformed -a: say so, like the commands
+            lines.append(f"chronyd: unknown ({exc})")
             continue
         local = _local_chronyd_version(answered)
         if local is None:
