@@ -14,7 +14,9 @@ Every exception is a :class:`ChronyError`, which is never raised directly::
 
 ``error_code`` keeps libchrony's ``chrony_err`` value when the error came from
 libchrony, so callers can tell, say, ``DISABLED`` (10) from ``INVALID_RESPONSE``
-(14) without parsing messages.
+(14) without parsing messages. A :class:`ChronyConnectionError` also keeps the
+operating system's ``errno`` when one explains it, e.g. :data:`errno.EMFILE`
+when the process ran out of file descriptors.
 """
 
 from __future__ import annotations
@@ -53,7 +55,25 @@ class ChronyError(Exception):
 
 
 class ChronyConnectionError(ChronyError):
-    """chronyd cannot be reached: no socket, nothing listening, or no reply."""
+    """chronyd cannot be reached: no socket, nothing listening, or no reply.
+
+    Args:
+        message: what went wrong, in one line.
+        error_code: libchrony's ``chrony_err`` code, when libchrony reported it.
+        errno: the operating system's error number behind it, when known.
+
+    Attributes:
+        errno: the operating system's error number, or None: for example
+            :data:`errno.EMFILE` when the process has no file descriptor
+            left for the socket (or for libchrony's ``/dev/urandom``),
+            :data:`errno.ECONNREFUSED` when nothing listens there.
+    """
+
+    def __init__(
+        self, message: str, error_code: int | None = None, *, errno: int | None = None
+    ) -> None:
+        super().__init__(message, error_code)
+        self.errno = errno
 
 
 class ChronyTimeoutError(ChronyConnectionError, TimeoutError):

@@ -18,6 +18,16 @@ reports that did arrive::
 
 Inside a coroutine use ``await pychrony.gather(...)`` with the same arguments.
 
+At most ``max_connections`` connections are open at once (default
+:data:`DEFAULT_MAX_CONNECTIONS`): each costs two file descriptors (its socket
+and libchrony's ``/dev/urandom``), and :func:`each_server` one thread, so a
+fleet of any size stays within a process's descriptor limit. A query waiting
+for a free slot has not started: its budget starts when it gets one, so a
+server's result never depends on how many others were queued before it.
+When descriptors run out all the same (the process holds many files of its
+own), the servers affected report a :class:`~pychrony.ChronyConnectionError`
+whose ``errno`` is :data:`errno.EMFILE`, each in its own result.
+
 :func:`each_server` runs any function of a blocking
 :class:`~pychrony.ChronyConnection` on every server at once (one thread
 each), for questions that are not a list of reports; the ``pychrony``
@@ -39,7 +49,15 @@ from .connection import ChronyConnection
 from .exceptions import ChronyError, ChronyLibraryError, ChronyTimeoutError
 from .models.catalog import REPORTS, ReportSpec, spec_for
 
-__all__ = ["DEFAULT_REPORTS", "Answer", "ServerResult", "each_server", "gather", "gather_sync"]
+__all__ = [
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_REPORTS",
+    "Answer",
+    "ServerResult",
+    "each_server",
+    "gather",
+    "gather_sync",
+]
 
 T = TypeVar("T")
 
@@ -49,6 +67,20 @@ _JOIN_MARGIN = 1.0
 
 #: What :func:`gather` asks for when not told: the state of the clock and its sources.
 DEFAULT_REPORTS: tuple[str, ...] = ("tracking", "sources")
+
+#: How many connections :func:`gather` and :func:`each_server` hold open at
+#: once when not told: 128 descriptors (two per connection), which leaves
+#: room for the rest of a process under the common 1024 limit, and even
+#: under 256.
+DEFAULT_MAX_CONNECTIONS = 64
+
+
+def _check_limit(max_connections: object) -> int:
+    if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+        raise TypeError(f"max_connections must be an int, not {type(max_connections).__name__}")
+    if max_connections < 1:
+        raise ValueError(f"max_connections must be at least 1, not {max_connections!r}")
+    return max_connections
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +131,18 @@ async def gather(
     reports: Iterable[str] = DEFAULT_REPORTS,
     timeout: float = 1.0,
     retries: int = 2,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> dict[str | None, ServerResult]:
     """Query every server for every report concurrently.
 
     Each (server, report) pair runs on its own connection with its own budget
-    of ``timeout * (2 ** (retries + 1) - 1)`` seconds, so the whole call
-    takes about as long as the slowest single report, however many servers
-    there are. Each pair holds one socket while it runs.
+    of ``timeout * (2 ** (retries + 1) - 1)`` seconds. At most
+    ``max_connections`` pairs run at once; the others wait for a slot, in the
+    order given, and their budget starts only when they get one: a server's
+    result (its data, or its own timeout) never depends on how many servers
+    were queued before it, at the cost of a longer call for a fleet larger
+    than the limit (about ``pairs / max_connections`` budgets when every
+    server is silent, one budget when all answer promptly).
 
     Args:
         addresses: chronyd addresses as :class:`~pychrony.ChronyConnection`
@@ -114,14 +151,19 @@ async def gather(
             (``"tracking"``, ``"sources"``, ...).
         timeout: seconds to wait for a reply before resending.
         retries: resends, each doubling the wait.
+        max_connections: connections open at once, at most (two file
+            descriptors each).
 
     Returns:
-        One :class:`ServerResult` per distinct address, in the order given.
+        One :class:`ServerResult` per distinct address, in the order given;
+        :attr:`ServerResult.elapsed` includes the wait for a slot.
 
     Raises:
         TypeError: an argument of the wrong type.
-        ValueError: an unknown report name, a malformed address, a bad timeout.
+        ValueError: an unknown report name, a malformed address, a bad
+            timeout, ``max_connections`` below 1.
     """
+    slots = asyncio.Semaphore(_check_limit(max_connections))
     specs = _specs(reports)
     targets = list(dict.fromkeys(addresses))
     # Build every connection first so a bad address or timing fails before any I/O.
@@ -132,7 +174,7 @@ async def gather(
     }
     start = time.monotonic()
     tasks = [
-        asyncio.ensure_future(_one(connections[address, spec.name], spec, start))
+        asyncio.ensure_future(_one(connections[address, spec.name], spec, start, slots))
         for address in targets
         for spec in specs
     ]
@@ -164,6 +206,7 @@ def gather_sync(
     reports: Iterable[str] = DEFAULT_REPORTS,
     timeout: float = 1.0,
     retries: int = 2,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> dict[str | None, ServerResult]:
     """:func:`gather` for code that is not running an event loop.
 
@@ -173,7 +216,8 @@ def gather_sync(
     Raises:
         RuntimeError: called while an event loop is running in this thread.
         TypeError: an argument of the wrong type.
-        ValueError: an unknown report name, a malformed address, a bad timeout.
+        ValueError: an unknown report name, a malformed address, a bad
+            timeout, ``max_connections`` below 1.
     """
     try:
         asyncio.get_running_loop()
@@ -181,7 +225,15 @@ def gather_sync(
         pass
     else:
         raise RuntimeError("gather_sync() cannot run inside an event loop; await gather() instead")
-    return asyncio.run(gather(addresses, reports=reports, timeout=timeout, retries=retries))
+    return asyncio.run(
+        gather(
+            addresses,
+            reports=reports,
+            timeout=timeout,
+            retries=retries,
+            max_connections=max_connections,
+        )
+    )
 
 
 def _specs(reports: Iterable[str]) -> list[ReportSpec]:
@@ -203,11 +255,13 @@ def _specs(reports: Iterable[str]) -> list[ReportSpec]:
 
 
 async def _one(
-    conn: AsyncChronyConnection, spec: ReportSpec, start: float
+    conn: AsyncChronyConnection, spec: ReportSpec, start: float, slots: asyncio.Semaphore
 ) -> tuple[object, ChronyError | None, float]:
     """One report from one server: (value, None, elapsed) or (None, error, elapsed)."""
     try:
-        async with conn:
+        # The connection opens (and its budget starts) only inside a slot,
+        # and closes before the slot passes on.
+        async with slots, conn:
             value = await conn._fetch(spec)
     except ChronyError as exc:
         return None, exc, time.monotonic() - start
@@ -244,11 +298,16 @@ def each_server(
     timeout: float = 1.0,
     retries: int = 2,
     calls: int = 1,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> list[Answer[T]]:
-    """Run ``fetch`` on a connection to every server at once; answers in order.
+    """Run ``fetch`` on a connection to every server, concurrently; answers in order.
 
     Each server gets its own thread and :class:`~pychrony.ChronyConnection`,
     so one silent server costs its own budget and never delays the others.
+    At most ``max_connections`` servers are asked at once (one thread and two
+    file descriptors each); the rest wait for a slot, in the order given, and
+    a server's budget starts when it gets one, so its answer never depends
+    on how many servers were queued before it.
 
     Args:
         addresses: chronyd addresses (None: the default address).
@@ -258,10 +317,13 @@ def each_server(
         retries: resends, each doubling the wait.
         calls: how many getter calls ``fetch`` makes at most, each within one
             budget: bounds the wait for a server that stays silent.
+        max_connections: servers asked at once, at most.
 
     Raises:
         ChronyLibraryError: libchrony is missing (no server can be asked).
+        TypeError, ValueError: ``max_connections`` is not an int of at least 1.
     """
+    limit = _check_limit(max_connections)
 
     def ask(address: str | None) -> Answer[T]:
         try:
@@ -274,27 +336,76 @@ def each_server(
 
     if len(addresses) == 1:
         return [ask(addresses[0])]
-    answers: list[Answer[T] | None] = [None] * len(addresses)
-    missing: list[ChronyLibraryError] = []
+    return _Dispatch(addresses, ask, limit, budget(timeout, retries) * (calls + 1)).run()
 
-    def work(i: int) -> None:
+
+class _Dispatch(Generic[T]):
+    """Runs ``ask`` on every address, ``limit`` threads at a time, each within its allowance.
+
+    A thread still inside libchrony past its server's allowance is reported
+    as a timeout and its slot handed on (it keeps running as a daemon thread:
+    Python cannot stop it), so a stuck server can delay the others by one
+    allowance at most.
+    """
+
+    def __init__(
+        self,
+        addresses: Sequence[str | None],
+        ask: Callable[[str | None], Answer[T]],
+        limit: int,
+        allowance: float,
+    ) -> None:
+        self.addresses = addresses
+        self.ask = ask
+        self.limit = limit
+        self.allowance = allowance + _JOIN_MARGIN
+        self.answers: list[Answer[T] | None] = [None] * len(addresses)
+        self.running: dict[int, float] = {}  # index -> when it is given up on
+        self.missing: ChronyLibraryError | None = None
+        self.changed = threading.Condition()
+
+    def run(self) -> list[Answer[T]]:
+        """Ask every server; return the answers in order."""
+        following = 0
+        with self.changed:
+            while True:
+                now = time.monotonic()
+                for index, given_up in list(self.running.items()):
+                    if given_up <= now:
+                        del self.running[index]  # its answer stays None: a timeout
+                while (
+                    following < len(self.addresses)
+                    and len(self.running) < self.limit
+                    and self.missing is None
+                ):
+                    self.running[following] = now + self.allowance
+                    # Daemon threads: Ctrl-C must not wait for a server that stays silent.
+                    threading.Thread(target=self._work, args=(following,), daemon=True).start()
+                    following += 1
+                if not self.running and (following == len(self.addresses) or self.missing):
+                    break
+                self.changed.wait(max(0.0, min(self.running.values()) - now))
+        if self.missing is not None:
+            raise self.missing
+        return [
+            answer
+            if answer is not None
+            else Answer(
+                address, None, ChronyTimeoutError(f"{address or 'default'}: no answer in time")
+            )
+            for answer, address in zip(self.answers, self.addresses, strict=True)
+        ]
+
+    def _work(self, index: int) -> None:
+        answer: Answer[T] | None = None
+        missing: ChronyLibraryError | None = None
         try:
-            answers[i] = ask(addresses[i])
+            answer = self.ask(self.addresses[index])
         except ChronyLibraryError as exc:
-            missing.append(exc)
-
-    # Daemon threads: Ctrl-C must not wait for a server that stays silent.
-    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(addresses))]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + budget(timeout, retries) * (calls + 1) + _JOIN_MARGIN
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    if missing:
-        raise missing[0]
-    return [
-        answer
-        if answer is not None
-        else Answer(address, None, ChronyTimeoutError(f"{address or 'default'}: no answer in time"))
-        for answer, address in zip(answers, addresses, strict=True)
-    ]
+            missing = exc
+        with self.changed:
+            if self.running.pop(index, None) is not None:  # not given up on meanwhile
+                self.answers[index] = answer
+                if missing is not None and self.missing is None:
+                    self.missing = missing
+            self.changed.notify()

@@ -10,8 +10,14 @@ temporary directory:
   sources, plus one source that never answers. Its command interface listens
   on a Unix socket and on a UDP command port on 127.0.0.1.
 
+Options give the client what production deployments have: a reference clock
+(``refclock SOCK``, as a GPS/PPS-disciplined server has), ``server`` names the
+resolver cannot resolve yet (chronyd keeps them as placeholder sources), or no
+reachable source at all (an unsynchronised daemon).
+
 Neither daemon touches the system clock (``-x``), the system's chronyd socket
-or pid file. :meth:`Sandbox.start` returns once the client is synchronised.
+or pid file. :meth:`Sandbox.start` returns once the client is synchronised
+(or, with no reachable source, once it answers).
 
 Run ``python -m pychrony.sandbox -- COMMAND...`` to run a command against a
 fresh sandbox: its addresses are in ``PYCHRONY_SANDBOX_SOCKET`` and
@@ -78,6 +84,30 @@ def _free_udp_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+# Names in the reserved .invalid domain, which the sandbox's resolver shim
+# answers with "try again" (EAI_AGAIN) without sending any query: chronyd then
+# keeps such a source as a placeholder, as it does while a network is down.
+UNRESOLVABLE_DOMAIN = "invalid"
+_SHIM_SOURCE = Path(__file__).with_name("_sandbox_shim.c")
+
+
+def _build_shim(directory: Path) -> Path:
+    """Compile the resolver shim (``LD_PRELOAD``) into ``directory``.
+
+    Raises:
+        SandboxError: no C compiler, or it failed.
+    """
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise SandboxError("unresolvable sources need a C compiler (cc) for the resolver shim")
+    out = directory / "sandbox-shim.so"
+    cmd = [compiler, "-shared", "-fPIC", "-O2", "-o", str(out), str(_SHIM_SOURCE), "-ldl"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SandboxError(f"building the resolver shim failed: {proc.stderr.strip()}")
+    return out
+
+
 def _user_options() -> list[str]:
     # As root, chronyd would drop to the distribution's "_chrony" user, which
     # cannot read our private directory; otherwise -U lets it run unprivileged.
@@ -95,13 +125,25 @@ class Sandbox:
 
     Args:
         sources: loopback addresses through which the client polls the server
-            (127.0.0.1 .. 127.0.0.N), each one a reachable source.
+            (127.0.0.1 .. 127.0.0.N), each one a reachable source. 0 leaves
+            the client unsynchronised (stratum 0, leap status "not
+            synchronised"), for trying what monitoring says then.
         unreachable_sources: extra sources on addresses where nothing answers.
         smoothing: enable chronyd's time smoothing (``smoothtime``), so the
             smoothing report answers.
         directory: where to keep configuration, sockets and logs; a fresh
             temporary directory (removed by :meth:`stop`) when None.
         sync_timeout: seconds :meth:`start` waits for the client to synchronise.
+        refclock: give the client a reference clock (``refclock SOCK``, refid
+            ``GPS``) that nothing feeds: it is listed as a source with no NTP
+            data, as on every GPS-disciplined server.
+        unresolvable_sources: ``server`` names the resolver cannot resolve
+            (``unresolved-N.invalid``); chronyd lists each as a placeholder
+            source (``ID#000000000N``). Needs a C compiler for the resolver
+            shim.
+        extra_client_config: more chrony.conf lines for the client.
+        chronyd: the chronyd binary to run; :func:`find_chrony_binary` when None.
+        chronyc: the chronyc binary for :meth:`chronyc`; likewise.
 
     Attributes:
         socket_path: the client's Unix command socket.
@@ -119,13 +161,30 @@ class Sandbox:
         smoothing: bool = True,
         directory: str | os.PathLike[str] | None = None,
         sync_timeout: float = 30.0,
+        refclock: bool = False,
+        unresolvable_sources: int = 0,
+        extra_client_config: Sequence[str] = (),
+        chronyd: str | None = None,
+        chronyc: str | None = None,
     ) -> None:
-        if not 1 <= sources + unreachable_sources <= 250:
-            raise ValueError("sources + unreachable_sources must be between 1 and 250")
+        for name, count in (
+            ("sources", sources),
+            ("unreachable_sources", unreachable_sources),
+            ("unresolvable_sources", unresolvable_sources),
+        ):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError(f"{name} must be a non-negative int, not {count!r}")
+        if sources + unreachable_sources > 250:
+            raise ValueError("sources + unreachable_sources must be at most 250")
         self.sources = sources
         self.unreachable_sources = unreachable_sources
+        self.unresolvable_sources = unresolvable_sources
+        self.refclock = refclock
+        self.extra_client_config = tuple(extra_client_config)
         self.smoothing = smoothing
         self.sync_timeout = sync_timeout
+        self._chronyd = chronyd
+        self._chronyc = chronyc
         self._own_directory = directory is None
         self.directory = Path(directory) if directory is not None else None
         self._procs: list[subprocess.Popen[bytes]] = []
@@ -154,6 +213,16 @@ class Sandbox:
         """Whether both daemons are alive."""
         return bool(self._procs) and all(p.poll() is None for p in self._procs)
 
+    @property
+    def chronyd_binary(self) -> str:
+        """The chronyd this sandbox runs."""
+        return self._chronyd or find_chrony_binary("chronyd")
+
+    @property
+    def chronyc_binary(self) -> str:
+        """The chronyc :meth:`chronyc` runs."""
+        return self._chronyc or find_chrony_binary("chronyc")
+
     def start(self) -> Sandbox:
         """Start both daemons and wait until the client is synchronised.
 
@@ -161,7 +230,7 @@ class Sandbox:
             SandboxError: chronyd is missing, a daemon exits, or the client
                 does not synchronise within ``sync_timeout``.
         """
-        chronyd = find_chrony_binary("chronyd")
+        chronyd = self.chronyd_binary
         if self.directory is None:
             self.directory = Path(tempfile.mkdtemp(prefix="pychrony-sandbox-"))
         # chronyd refuses a command socket in a directory others can enter.
@@ -203,7 +272,7 @@ class Sandbox:
         """Start the client chronyd again after :meth:`stop_client`."""
         if len(self._procs) != 1:
             raise SandboxError("the client chronyd is already running")
-        self._start_client(find_chrony_binary("chronyd"), reuse_ports=True)
+        self._start_client(self.chronyd_binary, reuse_ports=True)
 
     # -- daemons -------------------------------------------------------------
 
@@ -211,13 +280,20 @@ class Sandbox:
         assert self.directory is not None
         return self.directory / name
 
-    def _launch(self, chronyd: str, name: str, config: str) -> None:
+    def _launch(self, chronyd: str, name: str, config: str, preload: Path | None = None) -> None:
         conf = self._path(f"{name}.conf")
         conf.write_text(config)
         log = self._path(f"{name}.log")
         cmd = [chronyd, "-n", "-x", "-f", str(conf), "-l", str(log), *_user_options()]
+        env = None
+        if preload is not None:
+            env = {**os.environ, "LD_PRELOAD": str(preload)}
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
         )
         self._procs.append(proc)
 
@@ -265,9 +341,19 @@ class Sandbox:
             lines.append(
                 f"server 127.0.0.{self.sources + i + 1} port {dead_port} minpoll -2 maxpoll -2"
             )
+        for i in range(self.unresolvable_sources):
+            lines.append(f"server unresolved-{i + 1}.{UNRESOLVABLE_DOMAIN} iburst")
+        if self.refclock:
+            # Nothing feeds the socket: chronyd lists the clock all the same.
+            lines.append(f"refclock SOCK {self._path('refclock.sock')} refid GPS")
         if self.smoothing:
             lines.append("smoothtime 400 0.001")
-        self._launch(chronyd, "client", "\n".join(lines) + "\n")
+        lines.extend(self.extra_client_config)
+        preload = None
+        if self.unresolvable_sources:
+            assert self.directory is not None
+            preload = _build_shim(self.directory)
+        self._launch(chronyd, "client", "\n".join(lines) + "\n", preload)
         self._wait_for_file(self._path("client.sock"), "client")
 
     def _wait_for_file(self, path: Path, name: str, timeout: float = 10.0) -> None:
@@ -307,14 +393,23 @@ class Sandbox:
         Raises:
             SandboxError: chronyc fails.
         """
-        cmd = [find_chrony_binary("chronyc"), "-n", "-h", host or self.socket_path, *args]
+        cmd = [self.chronyc_binary, "-n", "-h", host or self.socket_path, *args]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         if proc.returncode != 0:
             raise SandboxError(f"{' '.join(cmd)} failed: {proc.stderr.strip()}")
         return proc.stdout
 
     def is_synchronised(self) -> bool:
-        """Whether the client is synchronised and has heard from every reachable source."""
+        """Whether the client is synchronised and has heard from every reachable source.
+
+        A sandbox with no reachable source is ready once the client answers.
+        """
+        if self.sources == 0:
+            try:
+                self.chronyc("-c", "tracking", timeout=5)
+            except (SandboxError, subprocess.TimeoutExpired):
+                return False
+            return True
         try:
             tracking = self.chronyc("-c", "tracking", timeout=5).strip().split(",")
             sources = [row.split(",") for row in self.chronyc("-c", "sources", timeout=5).split()]

@@ -2,10 +2,12 @@
 
 * ``.. pychrony-report-fields::`` writes one section per report of
   :data:`pychrony.models.catalog.REPORTS`: the typed getter, and a table of the
-  model's fields (attribute, type, unit, libchrony field, meaning) built from
-  ``dataclasses.fields``, the ``FieldSource`` in each field's metadata and the
-  model's Google-style ``Attributes:`` docstring. A field without a documented
-  meaning is a build warning (an error under ``-W``).
+  model's fields (attribute, type, unit, counter, libchrony field) built from
+  ``dataclasses.fields`` and the ``FieldSource`` in each field's metadata,
+  never from docstring prose. Each attribute links to its description (the
+  model's ``Attributes:`` section, rendered by autodoc), so a field nobody
+  described is an unresolved reference (an error under ``-n -W``), and a
+  field declaring no unit is a build warning.
 * ``.. pychrony-api:: KIND`` autodocuments every name of ``pychrony.__all__`` of
   one kind (``models`` in catalogue order, ``enums``, ``exceptions``, ``api``
   for the rest), so a name added to the package appears without editing pages.
@@ -33,7 +35,6 @@ import importlib
 import importlib.util
 import inspect
 import os
-import re
 import types
 import typing
 from collections.abc import Iterator
@@ -62,52 +63,16 @@ PUBLIC_MODULES = (
     "pychrony.testing",
 )
 
-# Units as the models' docstrings state them, most specific first.
-_UNITS = (
-    ("log2 seconds", "log2 s"),
-    ("seconds since the epoch", "s (Unix time)"),
-    ("seconds", "s"),
-    ("ppm per second", "ppm/s"),
-    ("ppm", "ppm"),
-    ("bytes", "bytes"),
-    ("bits", "bits"),
-)
+# -- the models' declarations -------------------------------------------------
 
 
-# -- the models' docstrings ----------------------------------------------------
-
-
-def attribute_docs(cls: type) -> dict[str, str]:
-    """The ``Attributes:`` section of a Google-style docstring, name -> text."""
-    doc = inspect.getdoc(cls) or ""
-    found: dict[str, str] = {}
-    in_section = False
-    current: str | None = None
-    for line in doc.splitlines():
-        if not in_section:
-            in_section = line.strip() == "Attributes:"
-            continue
-        if line and not line.startswith(" "):
-            break  # the next section
-        entry = re.match(r"^    (\w+)(?: \(.*?\))?:\s*(.*)$", line)
-        if entry:
-            current = entry.group(1)
-            found[current] = entry.group(2).strip()
-        elif current and line.strip():
-            found[current] += " " + line.strip()
-    return found
-
-
-def unit_of(meaning: str, source: Any) -> str:
-    """A field's unit: declared in its metadata if the model says, else from its meaning."""
-    declared = getattr(source, "unit", None)
-    if declared:
-        return str(declared)
-    lowered = meaning.lower()
-    for phrase, unit in _UNITS:
-        if re.search(rf"\b{re.escape(phrase)}\b", lowered):
-            return unit
-    return ""
+def unit_of(source: Any) -> str:
+    """A field's unit as its metadata declares it (``""`` when it declares none)."""
+    unit = getattr(source, "unit", None)
+    if unit is None:
+        return ""
+    symbol = unit.symbol
+    return f"{unit.description} (``{symbol}``)" if symbol else unit.description
 
 
 def public_path(obj: Any) -> str | None:
@@ -173,32 +138,30 @@ def report_section(spec: Any) -> Iterator[str]:
             ":exc:`~pychrony.ChronyPermissionError`)."
         )
     yield ""
-    meanings = attribute_docs(model)
     hints = typing.get_type_hints(model)
     yield ".. list-table::"
     yield "   :header-rows: 1"
-    yield "   :widths: 18 16 8 20 38"
+    yield "   :widths: 24 22 26 10 28"
     yield ""
     yield "   * - Attribute"
     yield "     - Type"
     yield "     - Unit"
+    yield "     - Counter"
     yield "     - libchrony field"
-    yield "     - Meaning"
     for f in dataclasses.fields(model):
         source = f.metadata.get("chrony")
-        meaning = meanings.get(f.name, "")
-        if not meaning:
-            logger.warning(
-                "%s.%s has no meaning in the model's Attributes: docstring", model_path, f.name
-            )
+        unit = unit_of(source)
+        if not unit:
+            logger.warning("%s.%s declares no unit in its metadata", model_path, f.name)
         names = " or ".join(f"``{n}``" for n in source.names) if source else ""
         if source is not None and source.optional:
             names += " (optional)"
+        counter = "yes" if getattr(source, "counter", False) else ""
         yield f"   * - :attr:`~{model_path}.{f.name}`"
         yield f"     - {type_rst(hints[f.name])}"
-        yield f"     - {_cell(unit_of(meaning, source))}"
+        yield f"     - {_cell(unit)}"
+        yield f"     - {_cell(counter)}"
         yield f"     - {_cell(names)}"
-        yield f"     - {_cell(meaning)}"
     yield ""
 
 

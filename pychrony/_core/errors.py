@@ -15,7 +15,14 @@ from ..exceptions import (
 )
 from .constants import ErrorCode
 
-__all__ = ["ERROR_TABLE", "PERMISSION_HINT", "exception_for", "raise_for"]
+__all__ = [
+    "DESCRIPTOR_ERRNOS",
+    "ERROR_TABLE",
+    "PERMISSION_HINT",
+    "describe_exhaustion",
+    "exception_for",
+    "raise_for",
+]
 
 PERMISSION_HINT = (
     "chronyd's Unix socket admits only root and chronyd's own user; run as one "
@@ -23,6 +30,22 @@ PERMISSION_HINT = (
     '(ChronyConnection("127.0.0.1")), which serves tracking, sources, '
     "sourcestats, activity, rtcdata and smoothing"
 )
+
+# The process (EMFILE) or the whole system (ENFILE) has no file descriptor
+# left: a failure to open a socket or /dev/urandom then says nothing about
+# chronyd nor about libchrony, only that too much is open at once.
+DESCRIPTOR_ERRNOS = frozenset({errno_codes.EMFILE, errno_codes.ENFILE})
+
+
+def describe_exhaustion(os_errno: int) -> str:
+    """What running out of file descriptors means, and what to do about it."""
+    return (
+        f"out of file descriptors ({os.strerror(os_errno)}, "
+        f"{errno_codes.errorcode.get(os_errno, os_errno)}): too many connections or files "
+        "are open at once; lower max_connections (--max-connections) or raise the "
+        "limit (ulimit -n)"
+    )
+
 
 # code -> (exception class, what it means to a caller)
 ERROR_TABLE: dict[ErrorCode, tuple[type[ChronyError], str]] = {
@@ -43,24 +66,47 @@ ERROR_TABLE: dict[ErrorCode, tuple[type[ChronyError], str]] = {
 }
 
 
+# The codes of calls that open a descriptor (the session's /dev/urandom) or
+# use the socket: only for these does errno tell why they failed.
+_DESCRIPTOR_CODES = frozenset(
+    {
+        ErrorCode.NO_RANDOM,
+        ErrorCode.RANDOM_FAILED,
+        ErrorCode.SEND_FAILED,
+        ErrorCode.RECV_FAILED,
+    }
+)
+
+
 def exception_for(code: int, context: str, os_errno: int = 0) -> ChronyError:
     """Build the exception for a libchrony error code.
 
     Args:
         code: a ``chrony_err`` value (unknown values are still reported).
         context: what was being done, e.g. "tracking report from 127.0.0.1:323".
-        os_errno: ``errno`` after a failed send/receive, to say why it failed.
+        os_errno: ``errno`` after the failed call, to say why it failed.
+
+    Descriptor exhaustion (``EMFILE``/``ENFILE``) is a
+    :class:`~pychrony.ChronyConnectionError` carrying that ``errno``
+    whatever the code: libchrony reports a ``/dev/urandom`` it could not
+    open as ``NO_RANDOM``, which would otherwise read as a broken library.
     """
     try:
         known = ErrorCode(code)
     except ValueError:
         return ChronyError(f"{context}: unknown libchrony error", error_code=code)
+    if os_errno in DESCRIPTOR_ERRNOS and known in _DESCRIPTOR_CODES:
+        return ChronyConnectionError(
+            f"{context}: {describe_exhaustion(os_errno)}", error_code=int(code), errno=os_errno
+        )
     cls, meaning = ERROR_TABLE.get(known, (ChronyError, known.name))
     message = f"{context}: {meaning}"
     if known in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED) and os_errno:
         message += f" ({os.strerror(os_errno)})"
         if os_errno in (errno_codes.ECONNREFUSED, errno_codes.ENOENT):
             message += "; is chronyd running and listening there?"
+    if issubclass(cls, ChronyConnectionError):
+        return cls(message, error_code=int(code), errno=os_errno or None)
     if known is ErrorCode.UNAUTHORIZED:
         message += (
             "; over the UDP command port chronyd serves only monitoring reports "

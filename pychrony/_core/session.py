@@ -45,7 +45,7 @@ from ..exceptions import (
 )
 from .address import ADDRESS_ENV, DEFAULT_CANDIDATES, Transport, transport_of, validate_address
 from .constants import ErrorCode
-from .errors import PERMISSION_HINT, exception_for
+from .errors import DESCRIPTOR_ERRNOS, PERMISSION_HINT, describe_exhaustion, exception_for
 from .records import _STRING_LOCK, RawField, RawRecord, read_fields
 
 __all__ = [
@@ -198,12 +198,15 @@ class Session:
                     raise ChronyPermissionError(
                         f"permission denied opening {denied}: {PERMISSION_HINT}"
                     )
-                raise ChronyConnectionError("cannot connect to chronyd: " + "; ".join(failures))
+                raise ChronyConnectionError(
+                    "cannot connect to chronyd: " + "; ".join(failures), errno=err or None
+                )
             holder = ffi.new("chrony_session **")
             code = lib.chrony_init_session(holder, fd)
             if code != ErrorCode.OK:
+                os_errno = ffi.errno  # why /dev/urandom failed (EMFILE: out of descriptors)
                 lib.chrony_close_socket(fd)
-                raise exception_for(code, f"starting a libchrony session on {chosen}")
+                raise exception_for(code, f"starting a libchrony session on {chosen}", os_errno)
             self._state["session"], self._state["fd"] = holder[0], fd
             self._address = chosen
             # Free the C session and unlink libchrony's client socket file even
@@ -509,4 +512,6 @@ def _describe_open_errno(address: str, err: int) -> str:
         return "no such socket (is chronyd running?)"
     if err == errno.ECONNREFUSED:
         return "connection refused (is chronyd running?)"
+    if err in DESCRIPTOR_ERRNOS:
+        return describe_exhaustion(err)
     return os.strerror(err) if err else "cannot open"

@@ -9,15 +9,16 @@ decides how to report them (``check`` must answer UNKNOWN, not exit 2).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
-from typing import NoReturn
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, NoReturn
 
+from ..fleet import DEFAULT_MAX_CONNECTIONS
 from ..models.catalog import REPORTS
 from .completion import add_completion_option
 from .exitcodes import EPILOG
 from .version import add_version_option
 
-__all__ = ["DEFAULTS", "UsageError", "build_parser"]
+__all__ = ["DEFAULTS", "UsageError", "build_parser", "command_of"]
 
 FORMATS = ("table", "json", "csv")
 DEFAULTS: dict[str, object] = {
@@ -27,6 +28,8 @@ DEFAULTS: dict[str, object] = {
     "format": "table",
     "watch": None,
     "count": None,
+    "max_connections": DEFAULT_MAX_CONNECTIONS,
+    "wide": False,
 }
 
 
@@ -63,41 +66,71 @@ def _number(
     return parse
 
 
-def _common() -> _Parser:
+def _common(only: Collection[str] | None = None) -> _Parser:
+    """The global options, for the main parser and every subcommand.
+
+    Args:
+        only: keep just these (``dest`` names), for a subcommand that takes
+            no others (its ``--help`` then lists only what it accepts).
+    """
     # SUPPRESS defaults: an option given before the command must not be reset
     # by the subcommand's copy of it; main() fills in DEFAULTS afterwards.
     common = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
-    group = common.add_argument_group("connection and output")
-    group.add_argument(
+    group = common.add_argument_group("connection" if only else "connection and output")
+
+    def option(dest: str, *flags: str, **settings: Any) -> None:
+        if only is None or dest in only:
+            group.add_argument(*flags, dest=dest, **settings)
+
+    option(
+        "addresses",
         "-a",
         "--address",
-        dest="addresses",
         action="append",
         metavar="ADDRESS",
         help="chronyd's Unix socket path or IP[:port] of its command port; repeat to "
         "query several servers at once (default: $PYCHRONY_ADDRESS, else the "
         "Unix socket, then 127.0.0.1, then ::1)",
     )
-    group.add_argument(
+    option(
+        "timeout",
         "--timeout",
         type=_number(float, minimum=0, strict=True),
         metavar="S",
         help="seconds to wait for a reply before resending (default 1)",
     )
-    group.add_argument(
+    option(
+        "retries",
         "--retries",
         type=_number(int, minimum=0, strict=False),
         metavar="N",
         help="resends, each doubling the wait (default 2)",
     )
-    group.add_argument("-f", "--format", choices=FORMATS, help="output format (default table)")
-    group.add_argument(
+    option(
+        "max_connections",
+        "--max-connections",
+        type=_number(int, minimum=1, strict=False),
+        metavar="N",
+        help="with several -a, query at most N servers at once (default "
+        f"{DEFAULT_MAX_CONNECTIONS}; two file descriptors each)",
+    )
+    option("format", "-f", "--format", choices=FORMATS, help="output format (default table)")
+    option(
+        "watch",
         "--watch",
         type=_number(float, minimum=0, strict=True),
         metavar="S",
         help="repeat every S seconds: redraw a terminal, append records to a pipe",
     )
-    group.add_argument(
+    option(
+        "wide",
+        "--wide",
+        action="store_true",
+        help="tables show every field, one column each (default: the report's "
+        "compact columns, within 80 columns, as chronyc shows them)",
+    )
+    option(
+        "count",
         "--count",
         type=_number(int, minimum=1, strict=False),
         metavar="N",
@@ -106,15 +139,43 @@ def _common() -> _Parser:
     return common
 
 
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv``, found without parsing the rest.
+
+    Used when a global option before the command is wrong, so that a
+    ``check`` command line still answers as a monitoring plugin.
+    """
+    takes_value = {
+        option
+        for action in _common()._actions
+        if action.nargs != 0
+        for option in action.option_strings
+    }
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if not word.startswith("-") or word == "-":
+            return word
+        if word in takes_value:
+            next(words, None)  # its value, whatever it looks like
+    return None
+
+
 def build_parser(
     extra: Mapping[str, tuple[str, Callable[[argparse.ArgumentParser], None]]],
+    *,
+    restricted: Mapping[str, Collection[str]] | None = None,
 ) -> argparse.ArgumentParser:
     """The whole parser.
 
     Args:
         extra: further subcommands: name -> (help, function adding its options).
+        restricted: subcommand -> the only global options (``dest`` names) it
+            accepts after its name and lists in its ``--help``.
     """
     common = _common()
+    restricted = restricted or {}
     parser = _Parser(
         prog="pychrony",
         description="Show chronyd's reports, check it as a monitoring plugin, or export "
@@ -128,11 +189,12 @@ def build_parser(
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        only = restricted.get(name)
         sub: argparse.ArgumentParser = commands.add_parser(
             name,
             help=help_text,
             description=help_text,
-            parents=[common],
+            parents=[common if only is None else _common(only)],
             epilog=EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )

@@ -27,16 +27,42 @@ and ``skew`` (ppm), ``stratum``, ``sources``, ``reachable`` and
 from __future__ import annotations
 
 import argparse
+import errno
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..exceptions import ChronyLibraryError
+from ..exceptions import ChronyConnectionError, ChronyLibraryError
+from . import streams
 from .query import Target, ask
 from .status import Overview, human_seconds, reachable, selectable
 
-__all__ = ["HELP", "add_arguments", "evaluate", "run", "usage_error"]
+__all__ = [
+    "GLOBAL_OPTIONS",
+    "HELP",
+    "RANGE_SYNTAX",
+    "add_arguments",
+    "evaluate",
+    "run",
+    "usage_error",
+]
+
+#: The global options check takes (``dest`` names); any other is a usage error.
+GLOBAL_OPTIONS = ("addresses", "timeout", "retries")
+
+#: How a bad threshold is explained.
+RANGE_SYNTAX = (
+    "a range is N (alert outside 0..N), N: (below N), ~:N (above N) or N:M "
+    "(outside N..M), with @ in front to alert inside instead"
+)
+
+# "|" opens the performance data; in the text it is written as an escape.
+_PIPE = r"\x7c"
+
+# What nagiosplugin says about a range's numbers, as opposed to its shape.
+_NOT_A_NUMBER = re.compile(r"invalid literal|could not convert")
 
 HELP = "a monitoring plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, with perfdata"
 
@@ -87,16 +113,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _print(state: int, text: str, perfdata: str = "") -> int:
-    line = f"CHRONY {_NAMES[state]} - {text}"
+    # The text may quote what the user gave (an address, a range): nothing in
+    # it may end the line early or open the performance data.
+    line = f"CHRONY {_NAMES[state]} - {streams.printable(text).replace('|', _PIPE)}"
     if perfdata:
         line += f" | {perfdata}"
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        # Nobody can read the verdict: say so where possible, and stay a plugin.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        streams.say(f"pychrony check: cannot write the status line: {reason}")
+        streams.settle()
+        return UNKNOWN
     return state
 
 
 def usage_error(message: str) -> int:
-    """A bad command line: UNKNOWN, as the guidelines ask."""
+    """A bad command line: UNKNOWN, as the guidelines ask (never exit 2, which is CRITICAL)."""
     return _print(UNKNOWN, f"usage: {message} (see pychrony check --help)")
 
 
@@ -129,11 +164,17 @@ def thresholds(args: argparse.Namespace) -> Thresholds:
             if text is None:
                 out.append(None)
                 continue
+            option = "--" + opt.replace("_", "-")
+            if text.removeprefix("@") in ("", ":"):
+                # nagiosplugin reads these as 0:inf: never alerts, or always with @.
+                raise ValueError(f"{option} {text!r} is not a range: no bound; {RANGE_SYNTAX}")
             try:
                 out.append(Range(text))
             except ValueError as exc:
-                option = "--" + opt.replace("_", "-")
-                raise ValueError(f"{option} {text!r} is not a Nagios range: {exc}") from None
+                why = "not a number" if _NOT_A_NUMBER.search(str(exc)) else str(exc)
+                raise ValueError(
+                    f"{option} {text!r} is not a range: {why}; {RANGE_SYNTAX}"
+                ) from None
         return out[0], out[1]
 
     return Thresholds(
@@ -226,8 +267,6 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     """Check one chronyd and print the status line; return the plugin's exit code."""
     if len(targets) != 1:
         return usage_error("check watches exactly one chronyd: give -a/-H once")
-    if args.watch is not None:
-        return usage_error("--watch does not apply to check")
     try:
         limits = thresholds(args)
     except ImportError:
@@ -238,6 +277,16 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
         outcome = ask(targets[0], lambda conn: Overview(conn.get_tracking(), conn.get_sources()))
     except ChronyLibraryError as exc:
         return _print(UNKNOWN, exc.message)
+    failure = outcome.exception
+    address = targets[0].address
+    if (
+        isinstance(failure, ChronyConnectionError)
+        and failure.errno == errno.EINVAL
+        and address is not None
+        and not address.startswith("/")
+    ):
+        # libchrony could not read the address at all: the command line is wrong.
+        return usage_error(f"not a chronyd address: {address!r}: {outcome.error}")
     if not outcome.ok or outcome.value is None:
         return _print(limits.unreachable, f"chronyd at {outcome.label}: {outcome.error}")
     verdict = evaluate(outcome.value, limits)

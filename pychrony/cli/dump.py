@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from ..connection import ChronyConnection
 from ..libchrony import FieldValue, Record, Report, TimeSpec
+from .display import human, unit_of_content
 from .render import Block
 from .values import Plain, plain
 
@@ -29,6 +30,12 @@ def _value(field: FieldValue) -> Plain:
     if isinstance(value, TimeSpec):
         return float(value)
     return plain(value)
+
+
+def _shown(field: FieldValue) -> str:
+    """A field as a person reads it, by what libchrony says it holds."""
+    value = _value(field)
+    return human(value, unit_of_content(field.content, value), symbol=True)
 
 
 def _records(report: Report | Record) -> list[Record]:
@@ -75,5 +82,5 @@ class DumpView:
                     lines.append("")
                 lines.append(f"[{name} #{r.index}]" if isinstance(report, Report) else f"[{name}]")
                 width = max((len(f.name) for f in r), default=0)
-                lines += [f"  {f.name.ljust(width)}  {f}" for f in r]
+                lines += [f"  {f.name.ljust(width)}  {_shown(f)}" for f in r]
         return Block([], self.columns, False, text=lines)

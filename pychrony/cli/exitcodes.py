@@ -16,6 +16,8 @@ class ExitCode(IntEnum):
             repeated).
         USAGE: bad command line.
         MISSING: libchrony or an optional dependency is not installed.
+        OUTPUT_FAILED: standard output cannot be written (closed when the
+            command started, or full: ENOSPC); ``EX_IOERR`` of sysexits.h.
         INTERRUPTED: Ctrl-C (128 + SIGINT).
         CLOSED_OUTPUT: standard output closed early (128 + SIGPIPE).
     """
@@ -24,6 +26,7 @@ class ExitCode(IntEnum):
     FAILED = 1
     USAGE = 2
     MISSING = 3
+    OUTPUT_FAILED = 74
     INTERRUPTED = 130
     CLOSED_OUTPUT = 141
 
@@ -34,6 +37,7 @@ exit codes:
   1    chronyd could not be queried (with several -a: at least one failed)
   2    bad usage
   3    libchrony or an optional extra is missing
+  74   standard output cannot be written (closed, or full)
   130  interrupted (Ctrl-C)
   141  standard output closed early
   `pychrony check` uses the monitoring plugin codes instead:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
+import errno
 import sys
 from collections.abc import Sequence
 
 from ..connection import ChronyConnection
 from ..exceptions import ChronyLibraryError
 from ..models.catalog import spec_for
-from . import check, exporter
-from .args import DEFAULTS, UsageError, build_parser
+from . import check, exporter, streams
+from .args import DEFAULTS, UsageError, build_parser, command_of
 from .dump import DumpView
 from .exitcodes import ExitCode
 from .output import run_view
@@ -28,8 +28,7 @@ _EXTRA = {
 
 
 def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"pychrony: {one_line(message)}\n")
-    sys.stderr.flush()
+    streams.say(f"pychrony: {streams.printable(one_line(message))}")
     return code
 
 
@@ -43,22 +42,22 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     return targets
 
 
-def _view(command: str) -> View:
+def _view(command: str, *, wide: bool) -> View:
     if command == "status":
         return StatusView()
     if command == "reports":
         return ReportsView()
     if command == "dump":
         return DumpView()
-    return ReportView(spec_for(command))
+    return ReportView(spec_for(command), wide=wide)
 
 
 def command_parser() -> argparse.ArgumentParser:
     """The whole command line's parser (also the source of the man page and completion)."""
-    return build_parser(_EXTRA)
+    return build_parser(_EXTRA, restricted={"check": check.GLOBAL_OPTIONS})
 
 
-def _run(argv: Sequence[str] | None) -> int:
+def _run(argv: Sequence[str]) -> int:
     parser = command_parser()
     try:
         args, extras = parser.parse_known_args(argv)
@@ -66,14 +65,23 @@ def _run(argv: Sequence[str] | None) -> int:
             # Named after the command, so that check's errors stay UNKNOWN.
             prog = f"{parser.prog} {args.command}"
             raise UsageError(f"unrecognized arguments: {' '.join(extras)}", prog)
+        given = [name for name in DEFAULTS if hasattr(args, name)]
         for name, default in DEFAULTS.items():
             if not hasattr(args, name):
                 setattr(args, name, default)
+        if args.command == "check":
+            # Given before the command, where the main parser accepts them.
+            for name in given:
+                if name not in check.GLOBAL_OPTIONS:
+                    option = "--" + name.replace("_", "-")
+                    raise UsageError(f"{option} does not apply to check", "pychrony check")
         if args.count is not None and args.watch is None:
             raise UsageError("--count needs --watch", parser.prog)
         targets = _targets(args)
     except UsageError as exc:
-        if exc.prog.endswith(" check"):
+        # A bad global option before `check` fails in the main parser: the
+        # command line still asks for a plugin, which must answer UNKNOWN.
+        if exc.prog.endswith(" check") or command_of(argv) == "check":
             return check.usage_error(str(exc))
         return _fail(f"{exc} (see {exc.prog} --help)", ExitCode.USAGE)
     except (TypeError, ValueError) as exc:
@@ -84,27 +92,53 @@ def _run(argv: Sequence[str] | None) -> int:
         return check.run(args, targets)
     if args.command == "exporter":
         return exporter.run(args, targets)
-    return run_view(_view(args.command), targets, args.format, watch=args.watch, count=args.count)
+    return run_view(
+        _view(args.command, wide=args.wide),
+        targets,
+        args.format,
+        watch=args.watch,
+        count=args.count,
+        max_connections=args.max_connections,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pychrony`` with ``argv`` (default ``sys.argv[1:]``); return its exit code.
 
     Never raises (except SystemExit from ``--help``): errors become one line
-    on standard error and an exit code.
+    on standard error and an exit code. A closed, full or abandoned standard
+    output never ends in a traceback either: ``check`` still answers with a
+    plugin code (UNKNOWN), other commands with 141 (the reader went away) or
+    74 (closed or full).
     """
+    words = list(sys.argv[1:] if argv is None else argv)
+    streams.prepare()
+    try:
+        return _guarded(words)
+    finally:
+        streams.settle()
+
+
+def _guarded(argv: Sequence[str]) -> int:
     try:
         return _run(argv)
     except ChronyLibraryError as exc:
         return _fail(exc.message, ExitCode.MISSING)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitCode.INTERRUPTED)
-    except BrokenPipeError:
-        # Whoever read our output has gone (`| head`): say nothing more, and
-        # point stdout at /dev/null so the interpreter's final flush cannot fail.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
+    except streams.OutputError as exc:
+        return _output_failed(exc.reason, argv)
+    except OSError as exc:
+        # Output written elsewhere than through streams.write.
+        if exc.errno != errno.EPIPE and not streams.stdout_broken():
+            raise
+        return _output_failed(exc, argv)
+
+
+def _output_failed(exc: OSError, argv: Sequence[str]) -> int:
+    if command_of(argv) == "check":
+        return _fail(f"cannot write the status line: {exc.strerror or exc}", check.UNKNOWN)
+    if exc.errno == errno.EPIPE:
+        # Whoever read our output has gone (`| head`): say nothing more.
         return int(ExitCode.CLOSED_OUTPUT)
+    return _fail(f"cannot write to standard output: {exc.strerror or exc}", ExitCode.OUTPUT_FAILED)

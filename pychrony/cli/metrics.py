@@ -5,29 +5,33 @@ names, help-free semantics, labels and units of the widely used Go
 ``chrony_exporter`` (``chrony_tracking_*``, ``chrony_sources_*``,
 ``chrony_sourcestats_*``, ``chrony_serverstats_*``), so its dashboards and
 alerts work unchanged. Every other report of the catalogue is exported
-generically from its model: one gauge per numeric field,
-``chrony_<report>_<field>[_<unit>]`` (the unit taken from the model's
-documented ``..., seconds`` / ``ppm`` / ``bits`` / ``bytes``), and one
-``chrony_<report>_info`` gauge carrying its enum and text fields as labels.
-Per-source records are labelled ``source_address`` and ``source_name``
-(records without an address, such as authdata, by ``source_index``).
+generically from its model, following Prometheus' naming conventions, with
+each field's unit and counter flag read from the model's metadata
+(:class:`pychrony.models.units.Unit`): one sample per numeric field in its
+base unit, ``chrony_<report>_<field>[_<unit suffix>]`` (``_seconds``,
+``_bytes``; ``_ppm`` as chrony_exporter does for frequencies), cumulative
+counts as counters ``chrony_<report>_<field>_total``, and one
+``chrony_<report>_info`` gauge carrying its identifiers and states (reference
+IDs, ports, enums, flags, text) as labels. Per-source records are labelled
+``source_address`` and ``source_name`` (records without an address, such as
+authdata, by ``source_index``). Nothing here reads a docstring.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 import typing
 from collections.abc import Callable, Iterator, Sequence
-from enum import Enum
 from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from ..models import Source, SourceStats, TrackingStatus
 from ..models._convert import ref_id_name
+from ..models._declare import FieldSource, field_source, field_unit
 from ..models.catalog import ReportSpec
+from ..models.units import Unit
 from .values import plain
 
 __all__ = ["COMPATIBLE", "families"]
@@ -326,71 +330,60 @@ COMPATIBLE: dict[str, Callable[[Any], Iterator[Metric]]] = {
 
 # --- generic export of any other report ---------------------------------------
 
-# Prometheus wants base units: bits are left unsuffixed rather than renamed.
-_UNITS = (("seconds", "seconds"), ("ppm", "ppm"), ("bytes", "bytes"))
 _ADDRESS_FIELDS = ("address", "remote_address")
-
-
-@functools.cache
-def _field_docs(model: type) -> dict[str, str]:
-    """Attribute descriptions from a model's Google-style ``Attributes:`` section."""
-    docs: dict[str, str] = {}
-    current = ""
-    in_section = False
-    for line in (model.__doc__ or "").splitlines():
-        stripped = line.strip()
-        if stripped == "Attributes:":
-            in_section = True
-            continue
-        if not in_section:
-            continue
-        match = re.match(r"^(\w+):\s*(.*)$", stripped)
-        if match and line.startswith(" " * 8) and not line.startswith(" " * 9):
-            current = match.group(1)
-            docs[current] = match.group(2)
-        elif stripped and current:
-            docs[current] += " " + stripped
-        elif not stripped and docs:
-            in_section = False
-    return {k: " ".join(v.replace("``", "").split()) for k, v in docs.items()}
-
-
-def _unit(doc: str, name: str) -> str:
-    for word, suffix in _UNITS:
-        if re.search(rf",\s*{word}\b", doc) and not name.endswith(suffix):
-            return f"_{suffix}"
-    return ""
 
 
 @dataclasses.dataclass(frozen=True)
 class _Column:
     field: str
-    kind: str  # "number" (a gauge) or "label" (on the info gauge)
+    unit: Unit
+    kind: str  # "gauge", "counter" or "label" (on the info gauge)
     metric: str
     doc: str
+
+
+def _metric_name(report: str, field: str, unit: Unit) -> str:
+    suffix = unit.metric_suffix
+    name = f"chrony_{report}_{field}"
+    return name if not suffix or name.endswith(f"_{suffix}") else f"{name}_{suffix}"
+
+
+def _help(report: str, source: FieldSource, unit: Unit) -> str:
+    what = f"chronyd's {report} {source.names[0]!r}"
+    if source.counter:
+        return f"{what}, a cumulative count"
+    if unit.meaning.log2 or unit.meaning.scale != 1.0:
+        return f"{what} in {unit.metric_suffix} (chronyd reports {unit.description})"
+    if unit.metric_suffix:
+        return f"{what} in {unit.description}"
+    return f"{what} ({unit.description})"
 
 
 @functools.cache
 def _columns(spec: ReportSpec) -> tuple[_Column, ...]:
     hints = typing.get_type_hints(spec.model)
-    docs = _field_docs(spec.model)
     columns = []
     for f in dataclasses.fields(spec.model):
-        kind_type = hints[f.name]
-        args = [a for a in typing.get_args(kind_type) if a is not type(None)]
-        base = args[0] if args else kind_type
-        doc = docs.get(f.name, f.name.replace("_", " "))
         if f.name in _ADDRESS_FIELDS:
             continue  # the record's labels
-        if (isinstance(base, type) and issubclass(base, Enum)) or base is str:
-            columns.append(_Column(f.name, "label", f.name, doc))
-        elif base in (int, float, bool):
-            metric = f"chrony_{spec.name}_{f.name}{_unit(doc, f.name)}"
-            columns.append(_Column(f.name, "number", metric, doc))
+        source, unit = field_source(f), field_unit(f)
+        hint = hints[f.name]
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        base = args[0] if args else hint
+        if unit.is_label or base is str:
+            columns.append(_Column(f.name, unit, "label", f.name, ""))
+        elif source.counter:
+            metric = f"chrony_{spec.name}_{f.name}"
+            columns.append(_Column(f.name, unit, "counter", metric, _help(spec.name, source, unit)))
+        else:
+            metric = _metric_name(spec.name, f.name, unit)
+            columns.append(_Column(f.name, unit, "gauge", metric, _help(spec.name, source, unit)))
     return tuple(columns)
 
 
-def _label_value(value: Any) -> str:
+def _label_value(value: Any, unit: Unit) -> str:
+    if unit is Unit.REFERENCE_ID and isinstance(value, int):
+        return f"{value:08X}"  # as chrony_exporter's tracking_refid
     shown = plain(value)
     if isinstance(shown, list):
         return ",".join(str(v) for v in shown)
@@ -417,13 +410,17 @@ def generic_families(spec: ReportSpec, records: Sequence[Any]) -> Iterator[Metri
     columns = _columns(spec)
     keyed = [(record, _record_labels(spec, record, i)[1]) for i, record in enumerate(records)]
     for column in columns:
-        if column.kind != "number":
+        family: GaugeMetricFamily | CounterMetricFamily
+        if column.kind == "label":
             continue
-        family = _gauge(column.metric, column.doc, label_names)
+        if column.kind == "counter":
+            family = CounterMetricFamily(column.metric, column.doc, labels=label_names)
+        else:
+            family = _gauge(column.metric, column.doc, label_names)
         for record, labels in keyed:
             value = getattr(record, column.field)
             if value is not None:
-                family.add_metric(labels, float(value))
+                family.add_metric(labels, column.unit.to_base(value))
         yield family
     info_fields = [c for c in columns if c.kind == "label"]
     if info_fields:
@@ -434,7 +431,8 @@ def generic_families(spec: ReportSpec, records: Sequence[Any]) -> Iterator[Metri
         )
         for record, labels in keyed:
             info.add_metric(
-                labels + [_label_value(getattr(record, c.field)) for c in info_fields], 1.0
+                labels + [_label_value(getattr(record, c.field), c.unit) for c in info_fields],
+                1.0,
             )
         yield info
 

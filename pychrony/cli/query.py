@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ..connection import ChronyConnection
-from ..fleet import each_server
+from ..exceptions import ChronyError
+from ..fleet import DEFAULT_MAX_CONNECTIONS, each_server
 
 __all__ = ["Outcome", "Target", "query"]
 
@@ -50,12 +51,14 @@ class Outcome(Generic[T]):
         error: the error, as one line, when the query failed.
         address: the address actually used (chronyd's default addresses
             resolve to one of them), else the target's label.
+        exception: the :class:`~pychrony.ChronyError` behind ``error``.
     """
 
     target: Target
     value: T | None = None
     error: str | None = None
     address: str = ""
+    exception: ChronyError | None = None
 
     @property
     def ok(self) -> bool:
@@ -74,7 +77,11 @@ def ask(target: Target, fetch: Callable[[ChronyConnection], T]) -> Outcome[T]:
 
 
 def query(
-    targets: Sequence[Target], fetch: Callable[[ChronyConnection], T], *, calls: int = 1
+    targets: Sequence[Target],
+    fetch: Callable[[ChronyConnection], T],
+    *,
+    calls: int = 1,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> list[Outcome[T]]:
     """Ask every target, concurrently (:func:`pychrony.fleet.each_server`), in order.
 
@@ -84,6 +91,7 @@ def query(
         fetch: what to ask, given an open connection.
         calls: how many requests ``fetch`` makes at most, each within one
             connection budget: bounds the wait for a server that stays silent.
+        max_connections: servers asked at once, at most (``--max-connections``).
     """
     if not targets:
         return []
@@ -94,9 +102,10 @@ def query(
         timeout=first.timeout,
         retries=first.retries,
         calls=calls,
+        max_connections=max_connections,
     )
     return [
-        Outcome(t, a.value, None if a.ok else one_line(str(a.error)), a.used or "")
+        Outcome(t, a.value, None if a.ok else one_line(str(a.error)), a.used or "", a.error)
         for t, a in zip(targets, answers, strict=True)
     ]
 

@@ -9,6 +9,8 @@
   with several servers a leading ``server`` column names each row's server.
 * Table: aligned columns for per-source reports, ``field  value`` lines for
   the others, under a ``== server ==`` heading when there are several servers.
+  Views hand over cells already formatted by unit (see
+  :mod:`pychrony.cli.display`); JSON and CSV get the exact values.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from typing import Any
 
 from .values import Plain
 
-__all__ = ["Block", "cell", "render_csv", "render_json", "render_table"]
+__all__ = ["Block", "cell", "render_csv", "render_json", "render_json_lines", "render_table"]
 
-# Enough significant digits for offsets in nanoseconds, few enough to read.
-_FLOAT_FORMAT = ".9g"
+# The columns --watch adds to every logged record (no model field has these names).
+STAMP_COLUMNS = ("time", "server")
 
 
 class Block:
@@ -37,6 +39,8 @@ class Block:
             rather than a single record (``field  value`` lines).
         note: shown instead of rows (for instance "disabled on this server").
         text: free-form lines shown instead of rows (the status overview).
+        right: columns aligned to the right (numbers, as chronyc aligns them).
+        gap: spaces between columns (compact layouts use one, as chronyc).
     """
 
     def __init__(
@@ -46,12 +50,16 @@ class Block:
         many: bool,
         note: str = "",
         text: list[str] | None = None,
+        right: frozenset[str] = frozenset(),
+        gap: int = 2,
     ) -> None:
         self.rows = rows
         self.columns = columns
         self.many = many
         self.note = note
         self.text = text
+        self.right = right
+        self.gap = gap
 
 
 def cell(value: Plain) -> str:
@@ -61,21 +69,30 @@ def cell(value: Plain) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        # Timestamps (seconds since the epoch) read better without an exponent.
-        return f"{value:.3f}" if abs(value) >= 1e6 else format(value, _FLOAT_FORMAT)
+        # A value with no declared unit: a few significant digits, no exponent.
+        return f"{value:.3f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.9f}"
     if isinstance(value, list):
         return ",".join(cell(v) for v in value)
     return str(value)
 
 
-def _columnar(rows: list[dict[str, Plain]], cols: list[str]) -> list[str]:
+def _columnar(
+    rows: list[dict[str, Plain]],
+    cols: list[str],
+    right: frozenset[str] = frozenset(),
+    gap: int = 2,
+) -> list[str]:
     cells = [[cell(r.get(c)) for c in cols] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
-    lines += [
-        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    return lines
+
+    def line(values: list[str]) -> str:
+        padded = (
+            v.rjust(w) if c in right else v.ljust(w)
+            for v, w, c in zip(values, widths, cols, strict=True)
+        )
+        return (" " * gap).join(padded).rstrip()
+
+    return [line(cols)] + [line(row) for row in cells]
 
 
 def _listing(row: dict[str, Plain], cols: list[str]) -> list[str]:
@@ -101,7 +118,7 @@ def render_table(blocks: Sequence[tuple[str, Block | None, str | None]]) -> str:
         elif block.note:
             out.append(f"({block.note})")
         elif block.many:
-            out += _columnar(block.rows, block.columns)
+            out += _columnar(block.rows, block.columns, block.right, block.gap)
         else:
             for i, row in enumerate(block.rows):
                 if i:
@@ -123,19 +140,50 @@ def render_json(documents: Sequence[tuple[str, Plain, str | None]], *, compact: 
     return json.dumps(doc, allow_nan=False, indent=2) + "\n"
 
 
+def render_json_lines(documents: Sequence[tuple[str, Plain, str | None]], stamp: str) -> str:
+    """A ``--watch`` round as JSON lines: one object per record, with its time and server.
+
+    A per-source report gives one line per source; a server that failed one
+    line with its ``error``; a disabled report one line with ``null`` data.
+    """
+    lines = []
+    for label, doc, error in documents:
+        tag = dict(zip(STAMP_COLUMNS, (stamp, label), strict=True))
+        if error is not None:
+            records: list[Any] = [{"error": error}]
+        elif isinstance(doc, list):
+            records = doc
+        else:
+            records = [doc]
+        for record in records:
+            item = {**tag, **record} if isinstance(record, dict) else {**tag, "data": record}
+            lines.append(json.dumps(item, allow_nan=False, separators=(",", ":")))
+    return "".join(line + "\n" for line in lines)
+
+
 def render_csv(
-    tables: Sequence[tuple[str, list[dict[str, Plain]]]], cols: list[str], *, header: bool
+    tables: Sequence[tuple[str, list[dict[str, Plain]]]],
+    cols: list[str],
+    *,
+    header: bool,
+    stamp: str | None = None,
 ) -> str:
-    """``(server label, rows)`` pairs as CSV; a ``server`` column when several."""
+    """``(server label, rows)`` pairs as CSV; a ``server`` column when several.
+
+    With ``stamp`` (``--watch`` logging), every row ends with ``time`` and
+    ``server`` columns, so appended rounds stay one readable table.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    several = len(tables) > 1
+    several = len(tables) > 1 and stamp is None
     if header:
-        writer.writerow((["server"] if several else []) + cols)
+        trailer = list(STAMP_COLUMNS) if stamp is not None else []
+        writer.writerow((["server"] if several else []) + cols + trailer)
     for label, rows in tables:
         for row in rows:
             values = [_csv_value(row.get(c)) for c in cols]
-            writer.writerow(([label] if several else []) + values)
+            trailer = [stamp, label] if stamp is not None else []
+            writer.writerow(([label] if several else []) + values + trailer)
     return buf.getvalue()
 
 

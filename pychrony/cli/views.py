@@ -16,6 +16,7 @@ from ..exceptions import ChronyConnectionError, ChronyDataError, ChronyError, Ch
 from ..models.catalog import REPORTS, ReportSpec
 from .query import one_line
 from .render import Block
+from .tables import compact_layout, compact_rows, formatted_rows, listed
 from .values import Plain, columns, record_dict, records_of, report_document
 
 __all__ = ["ReportView", "ReportsView", "View"]
@@ -46,12 +47,19 @@ class View(Protocol):
 
 
 class ReportView:
-    """One report of the catalogue, through its typed getter."""
+    """One report of the catalogue, through its typed getter.
+
+    Args:
+        spec: the report.
+        wide: tables show every field, one column each, rather than the
+            compact layout that fits 80 columns (see :mod:`pychrony.cli.tables`).
+    """
 
     calls = 1
 
-    def __init__(self, spec: ReportSpec) -> None:
+    def __init__(self, spec: ReportSpec, *, wide: bool = False) -> None:
         self.spec = spec
+        self.wide = wide
         self.columns = columns(spec)
 
     def fetch(self, conn: ChronyConnection) -> Any:
@@ -67,11 +75,25 @@ class ReportView:
         return [record_dict(r) for r in records_of(self.spec, value)]
 
     def block(self, value: Any) -> Block:
-        """A columnar table for per-source reports, a listing otherwise."""
+        """A columnar table for per-source reports, a listing otherwise; values by unit."""
+        spec = self.spec
         note = "disabled on this server" if value is None else ""
-        if self.spec.many and value is not None and not value:
+        if spec.many and value is not None and not value:
             note = "no records"
-        return Block(self.rows(value), self.columns, self.spec.many, note)
+        records = records_of(spec, value)
+        layout = None if self.wide else compact_layout(spec)
+        if layout is not None:
+            return Block(
+                compact_rows(layout, records),
+                [c.header for c in layout],
+                True,
+                note,
+                right=frozenset(c.header for c in layout if c.right),
+                gap=1,
+            )
+        as_listing = not spec.many or (listed(spec) and not self.wide)
+        rows = formatted_rows(spec, records, symbol=as_listing)
+        return Block(rows, self.columns, not as_listing, note)
 
 
 class ReportsView:

@@ -129,7 +129,10 @@ def to_generic(exc: ChronyError, *, connecting: bool = False) -> ChronyError:
     cls = _generic_class(exc, connecting)
     if cls is None or isinstance(exc, cls):
         return exc
-    return cls(exc.message, error_code=exc.error_code)
+    generic = cls(exc.message, error_code=exc.error_code)
+    if isinstance(exc, ChronyConnectionError) and isinstance(generic, ChronyConnectionError):
+        generic.errno = exc.errno
+    return generic
 
 
 @contextmanager

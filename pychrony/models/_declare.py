@@ -1,11 +1,16 @@
 """Declaring typed models once and decoding every report through one routine.
 
 A model is a frozen, slotted dataclass whose fields carry, in their metadata,
-the libchrony field they come from and how to convert it::
+the libchrony field they come from, how to convert it, its unit and whether
+it is a counter::
 
     @dataclass(frozen=True, slots=True)
     class Activity:
-        online: int = field(metadata=source("online sources"))
+        online: int = field(metadata=source("online sources", unit=Unit.COUNT))
+
+Everything that shows or exports a value (the command's tables, the
+exporter's metric names, the documentation's field tables) reads the unit
+here, never the docstring.
 
 :func:`decode` turns one record (the core's raw fields) into a model instance
 using a plan computed once per class. A record that carries its layout (the
@@ -23,8 +28,9 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from ..exceptions import ChronyDataError
+from .units import Unit
 
-__all__ = ["FieldSource", "decode", "plan", "source"]
+__all__ = ["FieldSource", "decode", "field_source", "field_unit", "plan", "source"]
 
 T = TypeVar("T")
 _MISSING = object()
@@ -39,11 +45,15 @@ class FieldSource(NamedTuple):
         convert: turns the raw value into the attribute's type.
         optional: when no name is present, the attribute is None instead of
             the record being rejected.
+        unit: what the value measures (see :class:`~pychrony.models.units.Unit`).
+        counter: whether the value only grows while chronyd runs (cumulative).
     """
 
     names: tuple[str, ...]
     convert: Callable[[Any], Any]
     optional: bool
+    unit: Unit | None = None
+    counter: bool = False
 
 
 def _identity(value: Any) -> Any:
@@ -51,12 +61,51 @@ def _identity(value: Any) -> Any:
 
 
 def source(
-    *names: str, convert: Callable[[Any], Any] = _identity, optional: bool = False
+    *names: str,
+    unit: Unit | None = None,
+    counter: bool = False,
+    convert: Callable[[Any], Any] = _identity,
+    optional: bool = False,
 ) -> Mapping[str, FieldSource]:
-    """Dataclass field metadata naming the libchrony field(s) an attribute reads."""
+    """Dataclass field metadata naming the libchrony field(s) an attribute reads.
+
+    Args:
+        names: libchrony field names to try, in order.
+        unit: what the value measures; every field of the report models
+            declares one (a test checks each against libchrony's own).
+        counter: whether it is cumulative (only grows while chronyd runs).
+        convert: turns the raw value into the attribute's type.
+        optional: None instead of an error when no name is present.
+    """
     if not names:
         raise ValueError("source() needs at least one libchrony field name")
-    return {"chrony": FieldSource(tuple(names), convert, optional)}
+    if counter and unit is not Unit.COUNT:
+        raise ValueError(f"a counter counts things: {names[0]!r} is not declared a count")
+    return {"chrony": FieldSource(tuple(names), convert, optional, unit, counter)}
+
+
+def field_source(f: dataclasses.Field[Any]) -> FieldSource:
+    """The declaration of one model field.
+
+    Raises:
+        TypeError: the field declares no libchrony source.
+    """
+    spec = f.metadata.get("chrony")
+    if not isinstance(spec, FieldSource):
+        raise TypeError(f"model field {f.name!r} does not declare its libchrony source")
+    return spec
+
+
+def field_unit(f: dataclasses.Field[Any]) -> Unit:
+    """The unit one model field declares.
+
+    Raises:
+        TypeError: the field declares none.
+    """
+    unit = field_source(f).unit
+    if unit is None:
+        raise TypeError(f"model field {f.name!r} does not declare its unit")
+    return unit
 
 
 @functools.cache
@@ -64,10 +113,10 @@ def plan(cls: Any) -> tuple[tuple[str, FieldSource], ...]:
     """The (attribute, source) pairs of a model class, in declaration order."""
     steps = []
     for f in dataclasses.fields(cls):
-        spec = f.metadata.get("chrony")
-        if spec is None:
-            raise TypeError(f"{cls.__name__}.{f.name} does not declare its libchrony source")
-        steps.append((f.name, spec))
+        try:
+            steps.append((f.name, field_source(f)))
+        except TypeError as exc:
+            raise TypeError(f"{cls.__name__}: {exc}") from None
     return tuple(steps)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ._convert import ref_id_name, seconds, source_address, text
 from ._declare import source
 from .enums import LeapStatus, SourceMode, SourceState
+from .units import Unit
 
 __all__ = ["RTCData", "Source", "SourceStats", "TrackingStatus"]
 
@@ -40,21 +41,25 @@ class TrackingStatus:
         update_interval: interval between the last two clock updates, seconds.
     """
 
-    reference_id: int = field(metadata=source("reference ID"))
-    reference_id_name: str = field(metadata=source("reference ID", convert=ref_id_name))
-    reference_ip: str = field(metadata=source("address", convert=text))
-    stratum: int = field(metadata=source("stratum"))
-    leap_status: LeapStatus = field(metadata=source("leap status", convert=LeapStatus))
-    ref_time: float = field(metadata=source("reference time", convert=seconds))
-    offset: float = field(metadata=source("current correction"))
-    last_offset: float = field(metadata=source("last offset"))
-    rms_offset: float = field(metadata=source("RMS offset"))
-    frequency: float = field(metadata=source("frequency offset"))
-    residual_freq: float = field(metadata=source("residual frequency"))
-    skew: float = field(metadata=source("skew"))
-    root_delay: float = field(metadata=source("root delay"))
-    root_dispersion: float = field(metadata=source("root dispersion"))
-    update_interval: float = field(metadata=source("last update interval"))
+    reference_id: int = field(metadata=source("reference ID", unit=Unit.REFERENCE_ID))
+    reference_id_name: str = field(
+        metadata=source("reference ID", convert=ref_id_name, unit=Unit.REFERENCE_ID)
+    )
+    reference_ip: str = field(metadata=source("address", convert=text, unit=Unit.ADDRESS))
+    stratum: int = field(metadata=source("stratum", unit=Unit.COUNT))
+    leap_status: LeapStatus = field(
+        metadata=source("leap status", convert=LeapStatus, unit=Unit.ENUM)
+    )
+    ref_time: float = field(metadata=source("reference time", convert=seconds, unit=Unit.TIME))
+    offset: float = field(metadata=source("current correction", unit=Unit.OFFSET))
+    last_offset: float = field(metadata=source("last offset", unit=Unit.OFFSET))
+    rms_offset: float = field(metadata=source("RMS offset", unit=Unit.SECONDS))
+    frequency: float = field(metadata=source("frequency offset", unit=Unit.OFFSET_PPM))
+    residual_freq: float = field(metadata=source("residual frequency", unit=Unit.OFFSET_PPM))
+    skew: float = field(metadata=source("skew", unit=Unit.PPM))
+    root_delay: float = field(metadata=source("root delay", unit=Unit.SECONDS))
+    root_dispersion: float = field(metadata=source("root dispersion", unit=Unit.SECONDS))
+    update_interval: float = field(metadata=source("last update interval", unit=Unit.SECONDS))
 
     def is_synchronized(self) -> bool:
         """Whether chronyd is synchronised to a source (a reference and stratum < 16)."""
@@ -83,17 +88,21 @@ class Source:
         latest_meas_err: error bound of the last sample, seconds.
     """
 
-    address: str = field(metadata=source("address", "reference ID", convert=source_address))
-    poll: int = field(metadata=source("poll"))
-    stratum: int = field(metadata=source("stratum"))
-    state: SourceState = field(metadata=source("state", convert=SourceState))
-    mode: SourceMode = field(metadata=source("mode", convert=SourceMode))
-    flags: int = field(metadata=source("flags"))
-    reachability: int = field(metadata=source("reachability"))
-    last_sample_ago: int = field(metadata=source("last sample ago"))
-    orig_latest_meas: float = field(metadata=source("original last sample offset"))
-    latest_meas: float = field(metadata=source("adjusted last sample offset"))
-    latest_meas_err: float = field(metadata=source("last sample error"))
+    address: str = field(
+        metadata=source("address", "reference ID", convert=source_address, unit=Unit.ADDRESS)
+    )
+    poll: int = field(metadata=source("poll", unit=Unit.LOG2_SECONDS))
+    stratum: int = field(metadata=source("stratum", unit=Unit.COUNT))
+    state: SourceState = field(metadata=source("state", convert=SourceState, unit=Unit.ENUM))
+    mode: SourceMode = field(metadata=source("mode", convert=SourceMode, unit=Unit.ENUM))
+    flags: int = field(metadata=source("flags", unit=Unit.FLAGS))
+    reachability: int = field(metadata=source("reachability", unit=Unit.REGISTER))
+    last_sample_ago: int = field(metadata=source("last sample ago", unit=Unit.INTERVAL))
+    orig_latest_meas: float = field(
+        metadata=source("original last sample offset", unit=Unit.OFFSET)
+    )
+    latest_meas: float = field(metadata=source("adjusted last sample offset", unit=Unit.OFFSET))
+    latest_meas_err: float = field(metadata=source("last sample error", unit=Unit.SECONDS))
 
     def is_reachable(self) -> bool:
         """Whether any of the last eight polls got a reply."""
@@ -121,16 +130,16 @@ class SourceStats:
         offset_err: estimated error of ``offset``, seconds.
     """
 
-    reference_id: int = field(metadata=source("reference ID"))
-    address: str = field(metadata=source("address", convert=text))
-    samples: int = field(metadata=source("samples"))
-    runs: int = field(metadata=source("runs"))
-    span: int = field(metadata=source("span"))
-    std_dev: float = field(metadata=source("standard deviation"))
-    resid_freq: float = field(metadata=source("residual frequency"))
-    skew: float = field(metadata=source("skew"))
-    offset: float = field(metadata=source("offset"))
-    offset_err: float = field(metadata=source("offset error"))
+    reference_id: int = field(metadata=source("reference ID", unit=Unit.REFERENCE_ID))
+    address: str = field(metadata=source("address", convert=text, unit=Unit.ADDRESS))
+    samples: int = field(metadata=source("samples", unit=Unit.COUNT))
+    runs: int = field(metadata=source("runs", unit=Unit.COUNT))
+    span: int = field(metadata=source("span", unit=Unit.INTERVAL))
+    std_dev: float = field(metadata=source("standard deviation", unit=Unit.SECONDS))
+    resid_freq: float = field(metadata=source("residual frequency", unit=Unit.OFFSET_PPM))
+    skew: float = field(metadata=source("skew", unit=Unit.PPM))
+    offset: float = field(metadata=source("offset", unit=Unit.OFFSET))
+    offset_err: float = field(metadata=source("offset error", unit=Unit.SECONDS))
 
     def has_sufficient_samples(self, minimum: int = 4) -> bool:
         """Whether at least ``minimum`` samples back the statistics."""
@@ -153,12 +162,12 @@ class RTCData:
         freq_offset: how fast the RTC gains time, ppm.
     """
 
-    ref_time: float = field(metadata=source("reference time", convert=seconds))
-    samples: int = field(metadata=source("samples"))
-    runs: int = field(metadata=source("runs"))
-    span: int = field(metadata=source("span"))
-    offset: float = field(metadata=source("offset"))
-    freq_offset: float = field(metadata=source("frequency offset"))
+    ref_time: float = field(metadata=source("reference time", convert=seconds, unit=Unit.TIME))
+    samples: int = field(metadata=source("samples", unit=Unit.COUNT))
+    runs: int = field(metadata=source("runs", unit=Unit.COUNT))
+    span: int = field(metadata=source("span", unit=Unit.INTERVAL))
+    offset: float = field(metadata=source("offset", unit=Unit.OFFSET))
+    freq_offset: float = field(metadata=source("frequency offset", unit=Unit.OFFSET_PPM))
 
     def is_calibrated(self) -> bool:
         """Whether any calibration samples exist."""

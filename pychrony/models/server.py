@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ._declare import source
 from .enums import SmoothingFlags
+from .units import Unit
 
 __all__ = ["Activity", "ServerStats", "Smoothing"]
 
@@ -26,11 +27,15 @@ class Activity:
         unresolved_sources: sources whose name is not resolved yet.
     """
 
-    online_sources: int = field(metadata=source("online sources"))
-    offline_sources: int = field(metadata=source("offline sources"))
-    burst_online_return_sources: int = field(metadata=source("burst online-return sources"))
-    burst_offline_return_sources: int = field(metadata=source("burst offline-return sources"))
-    unresolved_sources: int = field(metadata=source("unresolved sources"))
+    online_sources: int = field(metadata=source("online sources", unit=Unit.COUNT))
+    offline_sources: int = field(metadata=source("offline sources", unit=Unit.COUNT))
+    burst_online_return_sources: int = field(
+        metadata=source("burst online-return sources", unit=Unit.COUNT)
+    )
+    burst_offline_return_sources: int = field(
+        metadata=source("burst offline-return sources", unit=Unit.COUNT)
+    )
+    unresolved_sources: int = field(metadata=source("unresolved sources", unit=Unit.COUNT))
 
     @property
     def total_sources(self) -> int:
@@ -71,46 +76,79 @@ class ServerStats:
         served_hardware_tx_timestamps: hardware transmit timestamps served (chronyd 4.4+).
     """
 
-    received_ntp_requests: int = field(metadata=source("received NTP requests"))
+    received_ntp_requests: int = field(
+        metadata=source("received NTP requests", unit=Unit.COUNT, counter=True)
+    )
     accepted_nts_ke_connections: int | None = field(
-        metadata=source("accepted NTS-KE connections", optional=True)
+        metadata=source("accepted NTS-KE connections", optional=True, unit=Unit.COUNT, counter=True)
     )
-    received_command_requests: int = field(metadata=source("received command requests"))
-    dropped_ntp_requests: int = field(metadata=source("dropped NTP requests"))
+    received_command_requests: int = field(
+        metadata=source("received command requests", unit=Unit.COUNT, counter=True)
+    )
+    dropped_ntp_requests: int = field(
+        metadata=source("dropped NTP requests", unit=Unit.COUNT, counter=True)
+    )
     dropped_nts_ke_connections: int | None = field(
-        metadata=source("dropped NTS-KE connections", optional=True)
+        metadata=source("dropped NTS-KE connections", optional=True, unit=Unit.COUNT, counter=True)
     )
-    dropped_command_requests: int = field(metadata=source("dropped command requests"))
-    dropped_client_log_records: int = field(metadata=source("dropped client log records"))
+    dropped_command_requests: int = field(
+        metadata=source("dropped command requests", unit=Unit.COUNT, counter=True)
+    )
+    dropped_client_log_records: int = field(
+        metadata=source("dropped client log records", unit=Unit.COUNT, counter=True)
+    )
     received_authenticated_ntp_requests: int | None = field(
-        metadata=source("received authenticated NTP requests", optional=True)
+        metadata=source(
+            "received authenticated NTP requests", optional=True, unit=Unit.COUNT, counter=True
+        )
     )
     received_interleaved_ntp_requests: int | None = field(
-        default=None, metadata=source("received interleaved NTP requests", optional=True)
+        default=None,
+        metadata=source(
+            "received interleaved NTP requests", optional=True, unit=Unit.COUNT, counter=True
+        ),
     )
     held_ntp_timestamps: int | None = field(
-        default=None, metadata=source("held NTP timestamps", optional=True)
+        default=None, metadata=source("held NTP timestamps", optional=True, unit=Unit.COUNT)
     )
     ntp_timestamp_span: int | None = field(
-        default=None, metadata=source("NTP timestamp span", optional=True)
+        default=None, metadata=source("NTP timestamp span", optional=True, unit=Unit.INTERVAL)
     )
     served_daemon_rx_timestamps: int | None = field(
-        default=None, metadata=source("served daemon RX timestamps", optional=True)
+        default=None,
+        metadata=source(
+            "served daemon RX timestamps", optional=True, unit=Unit.COUNT, counter=True
+        ),
     )
     served_daemon_tx_timestamps: int | None = field(
-        default=None, metadata=source("served daemon TX timestamps", optional=True)
+        default=None,
+        metadata=source(
+            "served daemon TX timestamps", optional=True, unit=Unit.COUNT, counter=True
+        ),
     )
     served_kernel_rx_timestamps: int | None = field(
-        default=None, metadata=source("served kernel RX timestamps", optional=True)
+        default=None,
+        metadata=source(
+            "served kernel RX timestamps", optional=True, unit=Unit.COUNT, counter=True
+        ),
     )
     served_kernel_tx_timestamps: int | None = field(
-        default=None, metadata=source("served kernel TX timestamps", optional=True)
+        default=None,
+        metadata=source(
+            "served kernel TX timestamps", optional=True, unit=Unit.COUNT, counter=True
+        ),
     )
     served_hardware_rx_timestamps: int | None = field(
-        default=None, metadata=source("served hardware RX timestamps", optional=True)
+        default=None,
+        metadata=source(
+            "served hardware RX timestamps", optional=True, unit=Unit.COUNT, counter=True
+        ),
     )
     served_hardware_tx_timestamps: int | None = field(
-        default=None, metadata=source("served hardware TX timestamps", optional=True)
+        default=None,
+        metadata=source(
+            "served hardware TX timestamps", optional=True, unit=Unit.COUNT, counter=True
+        ),
     )
 
 
@@ -130,12 +168,12 @@ class Smoothing:
         remaining_time: seconds until the smoothing ends.
     """
 
-    flags: SmoothingFlags = field(metadata=source("flags", convert=SmoothingFlags))
-    offset: float = field(metadata=source("offset"))
-    frequency_offset: float = field(metadata=source("frequency offset"))
-    wander: float = field(metadata=source("wander"))
-    last_update_ago: float = field(metadata=source("last update ago"))
-    remaining_time: float = field(metadata=source("remaining time"))
+    flags: SmoothingFlags = field(metadata=source("flags", convert=SmoothingFlags, unit=Unit.FLAGS))
+    offset: float = field(metadata=source("offset", unit=Unit.OFFSET))
+    frequency_offset: float = field(metadata=source("frequency offset", unit=Unit.OFFSET_PPM))
+    wander: float = field(metadata=source("wander", unit=Unit.PPM_PER_SECOND))
+    last_update_ago: float = field(metadata=source("last update ago", unit=Unit.SECONDS))
+    remaining_time: float = field(metadata=source("remaining time", unit=Unit.SECONDS))
 
     def is_active(self) -> bool:
         """Whether smoothing is adjusting the served time right now."""

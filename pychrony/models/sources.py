@@ -20,6 +20,7 @@ from .enums import (
     SelectState,
     TimestampSource,
 )
+from .units import Unit
 
 __all__ = ["AuthData", "NTPData", "SelectData"]
 
@@ -45,21 +46,23 @@ class SelectData:
         high_limit: upper end of the source's offset interval, seconds.
     """
 
-    reference_id: int = field(metadata=source("reference ID"))
-    address: str = field(metadata=source("address", convert=text))
-    state: SelectState = field(metadata=source("state", convert=SelectState))
-    authentication: bool = field(metadata=source("authentication", convert=bool))
-    leap_status: LeapStatus = field(metadata=source("leap status", convert=LeapStatus))
+    reference_id: int = field(metadata=source("reference ID", unit=Unit.REFERENCE_ID))
+    address: str = field(metadata=source("address", convert=text, unit=Unit.ADDRESS))
+    state: SelectState = field(metadata=source("state", convert=SelectState, unit=Unit.ENUM))
+    authentication: bool = field(metadata=source("authentication", convert=bool, unit=Unit.BOOLEAN))
+    leap_status: LeapStatus = field(
+        metadata=source("leap status", convert=LeapStatus, unit=Unit.ENUM)
+    )
     configured_options: SelectOptions = field(
-        metadata=source("configured options", convert=SelectOptions)
+        metadata=source("configured options", convert=SelectOptions, unit=Unit.FLAGS)
     )
     effective_options: SelectOptions = field(
-        metadata=source("effective options", convert=SelectOptions)
+        metadata=source("effective options", convert=SelectOptions, unit=Unit.FLAGS)
     )
-    last_sample_ago: int = field(metadata=source("last sample ago"))
-    score: float = field(metadata=source("score"))
-    low_limit: float = field(metadata=source("low limit"))
-    high_limit: float = field(metadata=source("high limit"))
+    last_sample_ago: int = field(metadata=source("last sample ago", unit=Unit.INTERVAL))
+    score: float = field(metadata=source("score", unit=Unit.RATIO))
+    low_limit: float = field(metadata=source("low limit", unit=Unit.SECONDS))
+    high_limit: float = field(metadata=source("high limit", unit=Unit.SECONDS))
 
     @property
     def reference_id_name(self) -> str:
@@ -95,15 +98,19 @@ class AuthData:
         nak: whether the server answered with an NTS NAK.
     """
 
-    mode: AuthMode = field(metadata=source("mode", convert=AuthMode))
-    key_type: KeyType = field(metadata=source("key type", convert=KeyType))
-    key_id: int = field(metadata=source("key ID"))
-    key_length: int = field(metadata=source("key length"))
-    key_establishment_attempts: int = field(metadata=source("key establishment attempts"))
-    last_key_establishment_ago: int = field(metadata=source("last key establishment ago"))
-    cookies: int = field(metadata=source("cookies"))
-    cookie_length: int = field(metadata=source("cookie length"))
-    nak: bool = field(metadata=source("NAK", convert=bool))
+    mode: AuthMode = field(metadata=source("mode", convert=AuthMode, unit=Unit.ENUM))
+    key_type: KeyType = field(metadata=source("key type", convert=KeyType, unit=Unit.ENUM))
+    key_id: int = field(metadata=source("key ID", unit=Unit.INDEX))
+    key_length: int = field(metadata=source("key length", unit=Unit.BITS))
+    key_establishment_attempts: int = field(
+        metadata=source("key establishment attempts", unit=Unit.COUNT)
+    )
+    last_key_establishment_ago: int = field(
+        metadata=source("last key establishment ago", unit=Unit.INTERVAL)
+    )
+    cookies: int = field(metadata=source("cookies", unit=Unit.COUNT))
+    cookie_length: int = field(metadata=source("cookie length", unit=Unit.BYTES))
+    nak: bool = field(metadata=source("NAK", convert=bool, unit=Unit.BOOLEAN))
 
     def is_authenticated(self) -> bool:
         """Whether the source uses any authentication."""
@@ -149,46 +156,66 @@ class NTPData:
         hardware_receive_timestamps: hardware receive timestamps (chronyd 4.4+).
     """
 
-    remote_address: str = field(metadata=source("remote address", convert=text))
-    local_address: str = field(metadata=source("local address", convert=text))
-    remote_port: int = field(metadata=source("remote port"))
-    leap_status: LeapStatus = field(metadata=source("leap status", convert=LeapStatus))
-    version: int = field(metadata=source("version"))
-    mode: NTPMode = field(metadata=source("mode", convert=NTPMode))
-    stratum: int = field(metadata=source("stratum"))
-    poll: int = field(metadata=source("poll"))
-    precision: int = field(metadata=source("precision"))
-    root_delay: float = field(metadata=source("root delay"))
-    root_dispersion: float = field(metadata=source("root dispersion"))
-    reference_id: int = field(metadata=source("reference ID"))
-    reference_time: float = field(metadata=source("reference time", convert=seconds))
-    offset: float = field(metadata=source("offset"))
-    peer_delay: float = field(metadata=source("peer delay"))
-    peer_dispersion: float = field(metadata=source("peer dispersion"))
-    response_time: float = field(metadata=source("response time"))
-    jitter_asymmetry: float = field(metadata=source("jitter asymmetry"))
-    flags: NTPFlags = field(metadata=source("flags", convert=NTPFlags))
+    remote_address: str = field(metadata=source("remote address", convert=text, unit=Unit.ADDRESS))
+    local_address: str = field(metadata=source("local address", convert=text, unit=Unit.ADDRESS))
+    remote_port: int = field(metadata=source("remote port", unit=Unit.PORT))
+    leap_status: LeapStatus = field(
+        metadata=source("leap status", convert=LeapStatus, unit=Unit.ENUM)
+    )
+    version: int = field(metadata=source("version", unit=Unit.COUNT))
+    mode: NTPMode = field(metadata=source("mode", convert=NTPMode, unit=Unit.ENUM))
+    stratum: int = field(metadata=source("stratum", unit=Unit.COUNT))
+    poll: int = field(metadata=source("poll", unit=Unit.LOG2_SECONDS))
+    precision: int = field(metadata=source("precision", unit=Unit.LOG2_SECONDS))
+    root_delay: float = field(metadata=source("root delay", unit=Unit.SECONDS))
+    root_dispersion: float = field(metadata=source("root dispersion", unit=Unit.SECONDS))
+    reference_id: int = field(metadata=source("reference ID", unit=Unit.REFERENCE_ID))
+    reference_time: float = field(
+        metadata=source("reference time", convert=seconds, unit=Unit.TIME)
+    )
+    offset: float = field(metadata=source("offset", unit=Unit.OFFSET))
+    peer_delay: float = field(metadata=source("peer delay", unit=Unit.SECONDS))
+    peer_dispersion: float = field(metadata=source("peer dispersion", unit=Unit.SECONDS))
+    response_time: float = field(metadata=source("response time", unit=Unit.SECONDS))
+    jitter_asymmetry: float = field(metadata=source("jitter asymmetry", unit=Unit.RATIO))
+    flags: NTPFlags = field(metadata=source("flags", convert=NTPFlags, unit=Unit.FLAGS))
     transmit_timestamping: TimestampSource = field(
-        metadata=source("transmit timestamping", convert=TimestampSource)
+        metadata=source("transmit timestamping", convert=TimestampSource, unit=Unit.ENUM)
     )
     receive_timestamping: TimestampSource = field(
-        metadata=source("receive timestamping", convert=TimestampSource)
+        metadata=source("receive timestamping", convert=TimestampSource, unit=Unit.ENUM)
     )
-    transmitted_messages: int = field(metadata=source("transmitted messages"))
-    received_messages: int = field(metadata=source("received messages"))
-    received_valid_messages: int = field(metadata=source("received valid messages"))
-    received_good_messages: int = field(metadata=source("received good messages"))
+    transmitted_messages: int = field(
+        metadata=source("transmitted messages", unit=Unit.COUNT, counter=True)
+    )
+    received_messages: int = field(
+        metadata=source("received messages", unit=Unit.COUNT, counter=True)
+    )
+    received_valid_messages: int = field(
+        metadata=source("received valid messages", unit=Unit.COUNT, counter=True)
+    )
+    received_good_messages: int = field(
+        metadata=source("received good messages", unit=Unit.COUNT, counter=True)
+    )
     kernel_transmit_timestamps: int | None = field(
-        default=None, metadata=source("kernel transmit timestamps", optional=True)
+        default=None,
+        metadata=source("kernel transmit timestamps", optional=True, unit=Unit.COUNT, counter=True),
     )
     kernel_receive_timestamps: int | None = field(
-        default=None, metadata=source("kernel receive timestamps", optional=True)
+        default=None,
+        metadata=source("kernel receive timestamps", optional=True, unit=Unit.COUNT, counter=True),
     )
     hardware_transmit_timestamps: int | None = field(
-        default=None, metadata=source("hardware transmit timestamps", optional=True)
+        default=None,
+        metadata=source(
+            "hardware transmit timestamps", optional=True, unit=Unit.COUNT, counter=True
+        ),
     )
     hardware_receive_timestamps: int | None = field(
-        default=None, metadata=source("hardware receive timestamps", optional=True)
+        default=None,
+        metadata=source(
+            "hardware receive timestamps", optional=True, unit=Unit.COUNT, counter=True
+        ),
     )
 
     @property

@@ -116,12 +116,36 @@ def test_an_unreachable_chronyd_is_critical_or_unknown(
 
 @pytest.mark.parametrize(
     "argv",
-    [["-w", "abc"], ["-c", "5:1"], ["--bogus"], ["-a", "x", "-a", "y"], ["--leap", "maybe"]],
+    [
+        ["-w", "abc"],
+        ["-c", "5:1"],
+        ["--bogus"],
+        ["-a", "x", "-a", "y"],
+        ["--leap", "maybe"],
+        ["-w", "@"],
+        ["-w", ""],
+        ["-c", ":"],
+        ["--format", "json"],
+    ],
 )
 def test_bad_usage_is_unknown(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out = check(capsys, *argv)
     assert code == UNKNOWN
     assert "usage:" in out
+
+
+@pytest.mark.parametrize(
+    "before", [["--timeout", "x"], ["--retries", "many"], ["--watch", "1"], ["-f", "csv"]]
+)
+def test_bad_global_options_before_check_are_unknown(
+    before: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main([*before, "check"])
+    out, err = capsys.readouterr()
+    assert code == UNKNOWN
+    assert err == ""
+    assert LINE.match(out), out
+    assert out.startswith("CHRONY UNKNOWN - usage: "), out
 
 
 # --- states the sandbox cannot show: judged from constructed reports ----------------

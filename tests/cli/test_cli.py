@@ -191,6 +191,28 @@ def test_several_servers_are_labelled_and_a_dead_one_is_reported(
     assert "(no answer:" in out
 
 
+@pytest.mark.parametrize("limit", ["1", "2"])
+def test_max_connections_below_the_servers_still_answers_each(
+    limit: str, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    servers = [sandbox.socket_path, sandbox.udp_address, DEAD, "127.0.0.1:2"]
+    argv = [arg for address in servers for arg in ("-a", address)]
+    code, out, err = run(capsys, *argv, *FAST, "--max-connections", limit, "-f", "json", "tracking")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc[sandbox.socket_path]["stratum"] == doc[sandbox.udp_address]["stratum"] == 9
+    assert sorted(line.split(": ")[1] for line in err.splitlines()) == sorted(servers[2:])
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x"])
+def test_max_connections_must_be_a_positive_int(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "--max-connections", value, "tracking")
+    assert code == 2
+    assert "--max-connections" in err
+
+
 def test_watch_appends_records_when_not_on_a_terminal(
     sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -102,7 +102,7 @@ def test_a_scrape_matches_the_api(exporter: str, sandbox: Sandbox) -> None:
     assert polls == {s.address: 2.0**s.poll for s in sources}
     # The generic collectors: one gauge per numeric field of their models.
     assert samples["chrony_activity_online_sources"] == [({}, 4.0)]
-    assert len(samples["chrony_ntpdata_received_messages"]) == len(sources)
+    assert len(samples["chrony_ntpdata_received_messages_total"]) == len(sources)
     assert "chrony_serverstats_command_packets_received_total" in samples
     assert all(name.startswith("chrony_") for name in samples)
     success = {labels["collector"]: v for labels, v in samples["chrony_scrape_collector_success"]}

@@ -61,3 +61,41 @@ def test_unauthorized_says_which_transport_serves_the_report() -> None:
     exc = exception_for(ErrorCode.UNAUTHORIZED, "ntpdata report from 127.0.0.1")
     assert "ntpdata" in exc.message
     assert "Unix socket" in exc.message
+
+
+@pytest.mark.parametrize("code", [ErrorCode.NO_RANDOM, ErrorCode.RANDOM_FAILED])
+@pytest.mark.parametrize("os_errno", [errno.EMFILE, errno.ENFILE])
+def test_descriptor_exhaustion_is_a_connection_error_carrying_errno(
+    code: ErrorCode, os_errno: int
+) -> None:
+    exc = exception_for(code, "starting a libchrony session on 127.0.0.1", os_errno)
+    assert type(exc) is ChronyConnectionError
+    assert exc.errno == os_errno
+    assert exc.error_code == code
+    assert "out of file descriptors" in exc.message
+    assert errno.errorcode[os_errno] in exc.message
+    assert "max_connections" in exc.message
+
+
+def test_urandom_missing_for_another_reason_stays_a_library_error() -> None:
+    exc = exception_for(ErrorCode.NO_RANDOM, "starting a session", errno.ENOENT)
+    assert type(exc) is ChronyLibraryError
+
+
+def test_socket_failures_keep_their_errno() -> None:
+    exc = exception_for(ErrorCode.RECV_FAILED, "tracking", errno.ECONNREFUSED)
+    assert isinstance(exc, ChronyConnectionError)
+    assert exc.errno == errno.ECONNREFUSED
+    silent = exception_for(ErrorCode.SEND_FAILED, "tracking")
+    assert isinstance(silent, ChronyConnectionError)
+    assert silent.errno is None
+
+
+def test_the_generic_layer_keeps_errno() -> None:
+    from pychrony.libchrony._errors import ConnectionError as GenericConnectionError
+    from pychrony.libchrony._errors import to_generic
+
+    typed = exception_for(ErrorCode.NO_RANDOM, "starting a session", errno.EMFILE)
+    generic = to_generic(typed)
+    assert isinstance(generic, GenericConnectionError)
+    assert generic.errno == errno.EMFILE

@@ -41,3 +41,15 @@ def test_str_shows_code_only_when_there_is_one() -> None:
     assert str(ChronyError("plain")) == "plain"
     assert str(ChronyError("coded", error_code=9)) == "coded (error code: 9)"
     assert ChronyError("plain").error_code is None
+
+
+def test_connection_errors_carry_an_optional_errno() -> None:
+    import errno
+    import pickle
+
+    assert ChronyConnectionError("gone").errno is None
+    assert ChronyTimeoutError("late").errno is None
+    exc = ChronyConnectionError("no fds", error_code=2, errno=errno.EMFILE)
+    assert (exc.errno, exc.error_code) == (errno.EMFILE, 2)
+    copy = pickle.loads(pickle.dumps(exc))
+    assert (copy.errno, copy.error_code, copy.message) == (errno.EMFILE, 2, "no fds")
