@@ -35,6 +35,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import types
 import typing
 from collections.abc import Iterator
