@@ -12,10 +12,11 @@ import argparse
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NoReturn
 
-from .. import __version__
 from ..fleet import DEFAULT_MAX_CONNECTIONS
 from ..models.catalog import REPORTS
+from .completion import add_completion_option
 from .exitcodes import EPILOG
+from .version import add_version_option
 
 __all__ = ["DEFAULTS", "UsageError", "build_parser", "command_of"]
 
@@ -191,7 +192,8 @@ def build_parser(
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    parser.add_argument("-V", "--version", action="version", version=f"pychrony {__version__}")
+    add_version_option(parser)
+    add_completion_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:

@@ -20,7 +20,7 @@ from .query import Target, one_line
 from .status import StatusView
 from .views import ReportsView, ReportView, View
 
-__all__ = ["main"]
+__all__ = ["command_parser", "main"]
 
 _EXTRA = {
     "check": (check.HELP, check.add_arguments),
@@ -56,8 +56,13 @@ def _view(command: str, *, wide: bool, include_unresolved: bool) -> View:
     return ReportView(spec_for(command), wide=wide, include_unresolved=include_unresolved)
 
 
+def command_parser() -> argparse.ArgumentParser:
+    """The whole command line's parser (also the source of the man page and completion)."""
+    return build_parser(_EXTRA, restricted={"check": check.GLOBAL_OPTIONS})
+
+
 def _run(argv: Sequence[str]) -> int:
-    parser = build_parser(_EXTRA, restricted={"check": check.GLOBAL_OPTIONS})
+    parser = command_parser()
     try:
         args, extras = parser.parse_known_args(argv)
         if extras:
