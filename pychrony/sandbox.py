@@ -49,7 +49,9 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
+
+from pychrony._core.address import ADDRESS_ENV
 
 __all__ = ["PROFILES", "Sandbox", "SandboxError", "chronyd_version", "find_chrony_binary"]
 
@@ -663,34 +665,143 @@ class Sandbox:
         )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command against a fresh sandbox (``python -m pychrony.sandbox``)."""
+class _StopRequestedError(Exception):
+    """A signal asked ``python -m pychrony.sandbox`` to stop."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+# The signals that stop the command-line sandbox, each cleaning up as Ctrl-C does.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pychrony.sandbox",
-        description="Start a sandboxed chronyd pair on loopback and run COMMAND against it "
-        "(addresses in $PYCHRONY_SANDBOX_SOCKET and $PYCHRONY_SANDBOX_UDP). "
-        "Without a command, print the addresses and wait for Ctrl-C.",
+        description="Start a sandboxed chronyd pair on loopback and run COMMAND against it. "
+        f"COMMAND gets ${ADDRESS_ENV} (so pychrony's default address is the sandbox), "
+        "$PYCHRONY_SANDBOX_SOCKET, $PYCHRONY_SANDBOX_UDP and "
+        "$PYCHRONY_SANDBOX_SERVER_SOCKET. Without a command, print the addresses and "
+        "run until Ctrl-C (or SIGTERM, SIGHUP).",
+        epilog="Everything after -- is the command, passed on untouched.",
     )
-    parser.add_argument("--sources", type=int, default=3, help="reachable sources (default 3)")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="command to run")
-    args = parser.parse_args(argv)
-    command = [c for c in args.command if c != "--"] if args.command else []
+    parser.add_argument(
+        "--sources", type=_count, default=3, metavar="N", help="reachable sources (default 3)"
+    )
+    parser.add_argument(
+        "--unsynchronised",
+        action="store_true",
+        help="no reachable source: the client stays unsynchronised (same as --sources 0)",
+    )
+    parser.add_argument(
+        "--unresolvable",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="sources whose names never resolve (placeholders)",
+    )
+    parser.add_argument(
+        "--deployment",
+        action="store_true",
+        help="the sources a real deployment has: keys, NTS, noselect, an RTC, ...",
+    )
+    parser.add_argument("--chronyd", metavar="PATH", help="the chronyd binary to run")
+    parser.add_argument("--chronyc", metavar="PATH", help="the chronyc binary to use")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command to run")
+    return parser
+
+
+def _environment(sandbox: Sandbox) -> dict[str, str]:
+    env = dict(os.environ)
+    env[ADDRESS_ENV] = sandbox.socket_path
+    env["PYCHRONY_SANDBOX_SOCKET"] = sandbox.socket_path
+    env["PYCHRONY_SANDBOX_UDP"] = sandbox.udp_address
+    env["PYCHRONY_SANDBOX_SERVER_SOCKET"] = sandbox.server_socket_path
+    return env
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command against a fresh sandbox (``python -m pychrony.sandbox``).
+
+    Returns the command's exit status; 127 when it does not exist, 1 when the
+    sandbox cannot start, 128 + N after signal N stopped it.
+    """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # Everything after the first "--" is the command, kept as it is (a "--"
+    # inside it included); argparse would drop or misread some of it.
+    command: list[str] = []
+    if "--" in args_list:
+        cut = args_list.index("--")
+        args_list, command = args_list[:cut], args_list[cut + 1 :]
+    parser = _parser()
+    args = parser.parse_args(args_list)
+    if not command:
+        command = list(args.command)
+    elif args.command:
+        parser.error(f"unexpected arguments before --: {' '.join(args.command)}")
+    if command and shutil.which(command[0]) is None:
+        print(f"pychrony.sandbox: {command[0]}: command not found", file=sys.stderr)
+        return 127
+    sources = 0 if args.unsynchronised else args.sources
+    if args.deployment and sources < 2:
+        parser.error("--deployment needs at least 2 sources")
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _StopRequestedError(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
+    sandbox = Sandbox(
+        sources=sources,
+        unresolvable_sources=args.unresolvable,
+        chronyd=args.chronyd,
+        chronyc=args.chronyc,
+        profile="deployment" if args.deployment else "basic",
+    )
+    child: subprocess.Popen[bytes] | None = None
     try:
-        with Sandbox(sources=args.sources) as sandbox:
-            env = dict(os.environ)
-            env["PYCHRONY_SANDBOX_SOCKET"] = sandbox.socket_path
-            env["PYCHRONY_SANDBOX_UDP"] = sandbox.udp_address
-            if command:
-                return subprocess.run(command, env=env, check=False).returncode
-            print(f"unix socket: {sandbox.socket_path}\nudp command port: {sandbox.udp_address}")
-            print("running; Ctrl-C stops it", flush=True)
-            with contextlib.suppress(KeyboardInterrupt):
-                while sandbox.running:
-                    time.sleep(0.5)
-            return 0
+        sandbox.start()
+        if command:
+            child = subprocess.Popen(command, env=_environment(sandbox))
+            return child.wait()
+        print(f"unix socket: {sandbox.socket_path}\nudp command port: {sandbox.udp_address}")
+        print(f"export {ADDRESS_ENV}={sandbox.socket_path}")
+        print("running; Ctrl-C stops it", flush=True)
+        while sandbox.running:
+            time.sleep(0.5)
+        print("pychrony.sandbox: a chronyd exited", file=sys.stderr)
+        return 1
+    except _StopRequestedError as stopped:
+        if child is not None and child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(stopped.signum)
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        return 128 + stopped.signum
     except SandboxError as exc:
         print(f"pychrony.sandbox: {exc}", file=sys.stderr)
         return 1
+    finally:
+        # A second signal while cleaning up must not leave daemons behind.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        sandbox.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":
