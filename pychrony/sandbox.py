@@ -125,7 +125,7 @@ def chronyd_version(chronyd: str) -> tuple[int, ...]:
     return tuple(int(part) for part in match.group(1).split("."))
 
 
-# The profiles Sandbox(profile=...) accepts.
+#: The profiles ``Sandbox(profile=...)`` accepts.
 PROFILES = ("basic", "deployment")
 
 # The first release accepting each directive the deployment profile uses.
