@@ -20,6 +20,7 @@ import re
 import select
 import subprocess
 import sys
+import time
 import urllib.request
 from typing import Any
 
@@ -186,3 +187,32 @@ def test_an_exporter_scrape(deployment: Sandbox, release: Release, transport: st
         stratum = conn.get_tracking().stratum
     assert re.search(r"^chrony_up 1(\.0)?$", text, re.M), text[:500]
     assert re.search(rf"^chrony_tracking_stratum {stratum}(\.0)?$", text, re.M)
+
+
+RTC_SAMPLE_WAIT = 45.0  # s: chronyd samples the RTC 15 s apart; two make a fit
+
+
+def test_rtcdata_has_live_coefficients(deployment: Sandbox, release: Release) -> None:
+    """After two RTC samples chronyd fits the clock: rtcdata values are live.
+
+    Last in this file, so the sandboxes (started together) have been running
+    for most of the wait by the time it asks.
+    """
+    deadline = time.monotonic() + RTC_SAMPLE_WAIT
+    with ChronyConnection(deployment.socket_path) as conn:
+        rtc = conn.get_rtc_data()
+        while rtc is not None and rtc.samples < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            rtc = conn.get_rtc_data()
+    assert rtc is not None
+    assert rtc.samples >= 2, "chronyd took no second RTC sample"
+    assert rtc.ref_time > 0
+    assert rtc.span >= 15  # seconds between the first and the last sample
+    assert rtc.is_calibrated()
+    compare(
+        deployment,
+        deployment.socket_path,
+        "get_rtc_data",
+        "rtcdata",
+        columns_for("rtcdata", release.key),
+    )
