@@ -404,7 +404,7 @@ class Sandbox:
         name: str,
         config: str,
         preload: Path | None = None,
-        rtc_device: Path | None = None,
+        shim_env: dict[str, str] | None = None,
     ) -> None:
         conf = self._path(f"{name}.conf")
         conf.write_text(config)
@@ -412,10 +412,7 @@ class Sandbox:
         cmd = [chronyd, "-n", "-x", "-f", str(conf), "-l", str(log), *_user_options()]
         env = None
         if preload is not None:
-            env = {**os.environ, "LD_PRELOAD": str(preload)}
-            if rtc_device is not None:
-                env["PYCHRONY_SANDBOX_RTC"] = str(rtc_device)
-                env["PYCHRONY_SANDBOX_HOSTS"] = f"{NTS_NAME}={self.nts_address}"
+            env = {**os.environ, **(shim_env or {}), "LD_PRELOAD": str(preload)}
         proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
@@ -576,8 +573,12 @@ class Sandbox:
             preload = self._path("sandbox-shim.so")
             if not preload.exists():
                 preload = _build_shim(self.directory)
-        rtc = self._rtc_device if self.profile == "deployment" else None
-        self._launch(chronyd, "client", "\n".join(lines) + "\n", preload, rtc)
+        shim_env = {}
+        if self.profile == "deployment":
+            # What the shim emulates: the RTC device and the NTS source's name.
+            shim_env["PYCHRONY_SANDBOX_RTC"] = str(self._rtc_device)
+            shim_env["PYCHRONY_SANDBOX_HOSTS"] = f"{NTS_NAME}={self.nts_address}"
+        self._launch(chronyd, "client", "\n".join(lines) + "\n", preload, shim_env)
         self._wait_for_file(self._path("client.sock"), "client")
 
     def _wait_for_file(self, path: Path, name: str, timeout: float = 10.0) -> None:

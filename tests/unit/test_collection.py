@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+# (Not at tests/ itself: setuptools would put a top-level tests/test_*.py in the sdist.)
 
 
 def test_the_suite_collects_every_test_file_in_the_tree() -> None:
