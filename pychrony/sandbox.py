@@ -15,13 +15,23 @@ Options give the client what production deployments have: a reference clock
 resolver cannot resolve yet (chronyd keeps them as placeholder sources), or no
 reachable source at all (an unsynchronised daemon).
 
+``profile="deployment"`` gives the client the sources a real deployment has,
+each where the chronyd release accepts it (see :data:`PROFILES`): a
+preferred, a trusted and a ``noselect`` source, one that never answers, one
+authenticated with a symmetric key, one with NTS (a self-signed certificate
+made at start-up), a placeholder whose name never resolves, ``maxstratum``
+with a source above it (4.9+), ``opencommands`` so the UDP command port
+serves every report (4.7+), and an emulated real-time clock so ``rtcdata``
+has live values.
+
 Neither daemon touches the system clock (``-x``), the system's chronyd socket
 or pid file. :meth:`Sandbox.start` returns once the client is synchronised
 (or, with no reachable source, once it answers).
 
 Run ``python -m pychrony.sandbox -- COMMAND...`` to run a command against a
-fresh sandbox: its addresses are in ``PYCHRONY_SANDBOX_SOCKET`` and
-``PYCHRONY_SANDBOX_UDP``.
+fresh sandbox: ``PYCHRONY_ADDRESS`` points pychrony at it, and its addresses
+are in ``PYCHRONY_SANDBOX_SOCKET``, ``PYCHRONY_SANDBOX_UDP`` and
+``PYCHRONY_SANDBOX_SERVER_SOCKET``.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -38,9 +49,11 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
-__all__ = ["Sandbox", "SandboxError", "find_chrony_binary"]
+from pychrony._core.address import ADDRESS_ENV
+
+__all__ = ["PROFILES", "Sandbox", "SandboxError", "chronyd_version", "find_chrony_binary"]
 
 _SEARCH_DIRS = ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/sbin")
 _INSTALL_HINT = (
@@ -84,6 +97,64 @@ def _free_udp_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def _free_tcp_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+_VERSION = re.compile(r"version (\d+(?:\.\d+)*)")
+
+
+def chronyd_version(chronyd: str) -> tuple[int, ...]:
+    """The release of a chronyd binary, from ``chronyd -v`` (``(4, 6, 1)``).
+
+    Raises:
+        SandboxError: the binary does not run or prints no version.
+    """
+    try:
+        proc = subprocess.run(
+            [chronyd, "-v"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxError(f"cannot run {chronyd} -v: {exc}") from exc
+    match = _VERSION.search(proc.stdout + proc.stderr)
+    if match is None:
+        raise SandboxError(f"{chronyd} -v printed no version: {proc.stdout.strip()!r}")
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+#: The profiles ``Sandbox(profile=...)`` accepts.
+PROFILES = ("basic", "deployment")
+
+# The first release accepting each directive the deployment profile uses.
+MAXSTRATUM_SINCE = (4, 9)
+OPENCOMMANDS_SINCE = (4, 7)
+# The reports the deployment profile opens to the UDP command port (4.7+): every
+# report libchrony asks for, those chronyd serves there by default included.
+OPEN_COMMANDS = (
+    "activity",
+    "authdata",
+    "ntpdata",
+    "rtcdata",
+    "selectdata",
+    "serverstats",
+    "smoothing",
+    "sourcename",
+    "sources",
+    "sourcestats",
+    "tracking",
+)
+SYMMETRIC_KEY_ID = 1
+# The NTS source's name (chronyd 4.0 refuses NTS with an address); the shim
+# resolves it to the NTS source's loopback address.
+NTS_NAME = "nts.pychrony-sandbox.test"
+# maxstratum in the deployment profile, and the stratum of the server above it.
+MAX_STRATUM = 10
+HIGH_STRATUM = 12
+
+
 # Names in the reserved .invalid domain, which the sandbox's resolver shim
 # answers with "try again" (EAI_AGAIN) without sending any query: chronyd then
 # keeps such a source as a placeholder, as it does while a network is down.
@@ -99,12 +170,24 @@ def _build_shim(directory: Path) -> Path:
     """
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
-        raise SandboxError("unresolvable sources need a C compiler (cc) for the resolver shim")
+        raise SandboxError(
+            "unresolvable sources and the emulated RTC need a C compiler (cc) for the shim"
+        )
     out = directory / "sandbox-shim.so"
-    cmd = [compiler, "-shared", "-fPIC", "-O2", "-o", str(out), str(_SHIM_SOURCE), "-ldl"]
+    cmd = [
+        compiler,
+        "-shared",
+        "-fPIC",
+        "-O2",
+        "-o",
+        str(out),
+        str(_SHIM_SOURCE),
+        "-ldl",
+        "-pthread",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise SandboxError(f"building the resolver shim failed: {proc.stderr.strip()}")
+        raise SandboxError(f"building the sandbox shim failed: {proc.stderr.strip()}")
     return out
 
 
@@ -144,6 +227,13 @@ class Sandbox:
         extra_client_config: more chrony.conf lines for the client.
         chronyd: the chronyd binary to run; :func:`find_chrony_binary` when None.
         chronyc: the chronyc binary for :meth:`chronyc`; likewise.
+        profile: ``"basic"`` (the sources above) or ``"deployment"``: the
+            first source ``prefer``, the second ``trust``, plus a ``noselect``
+            source, one authenticated with a symmetric key, one with NTS, one
+            placeholder, ``maxstratum`` with a source above it (chronyd 4.9+),
+            ``opencommands`` for every report on the UDP port (4.7+), a
+            reference clock and an emulated real-time clock. Needs ``openssl`` (the NTS certificate)
+            and a C compiler (the shim); at least two ``sources``.
 
     Attributes:
         socket_path: the client's Unix command socket.
@@ -151,6 +241,11 @@ class Sandbox:
         server_socket_path: the server's Unix command socket (its serverstats
             count the client's NTP requests).
         ntp_port: the server's NTP port.
+        version: the chronyd release, known once :meth:`start` ran.
+        nts_address: the deployment profile's NTS source ("" in the basic one).
+        key_address: its source authenticated with a symmetric key.
+        noselect_address: its ``noselect`` source.
+        high_stratum_address: its source above ``maxstratum`` ("" before 4.9).
     """
 
     def __init__(
@@ -166,6 +261,7 @@ class Sandbox:
         extra_client_config: Sequence[str] = (),
         chronyd: str | None = None,
         chronyc: str | None = None,
+        profile: str = "basic",
     ) -> None:
         for name, count in (
             ("sources", sources),
@@ -174,8 +270,16 @@ class Sandbox:
         ):
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise ValueError(f"{name} must be a non-negative int, not {count!r}")
-        if sources + unreachable_sources > 250:
-            raise ValueError("sources + unreachable_sources must be at most 250")
+        if sources + unreachable_sources > 240:
+            raise ValueError("sources + unreachable_sources must be at most 240")
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+        if profile == "deployment":
+            if sources < 2:
+                raise ValueError("the deployment profile needs at least 2 sources")
+            unresolvable_sources = max(unresolvable_sources, 1)
+            refclock = True  # every GPS-disciplined server has one
+        self.profile = profile
         self.sources = sources
         self.unreachable_sources = unreachable_sources
         self.unresolvable_sources = unresolvable_sources
@@ -193,6 +297,14 @@ class Sandbox:
         self.server_socket_path = ""
         self.ntp_port = 0
         self.cmd_port = 0
+        self.version: tuple[int, ...] = ()
+        self.nts_address = ""
+        self.key_address = ""
+        self.noselect_address = ""
+        self.high_stratum_address = ""
+        self._nts_port = 0
+        self._high_port = 0
+        self._names: list[str] = []
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -231,13 +343,18 @@ class Sandbox:
                 does not synchronise within ``sync_timeout``.
         """
         chronyd = self.chronyd_binary
+        self.version = chronyd_version(chronyd)
         if self.directory is None:
             self.directory = Path(tempfile.mkdtemp(prefix="pychrony-sandbox-"))
         # chronyd refuses a command socket in a directory others can enter.
         self.directory.mkdir(parents=True, exist_ok=True)
         self.directory.chmod(0o700)
         try:
+            if self.profile == "deployment":
+                self._make_credentials()
             self._start_server(chronyd)
+            if self.profile == "deployment" and self.version >= MAXSTRATUM_SINCE:
+                self._start_high_stratum_server(chronyd)
             self._start_client(chronyd)
             self.wait_synchronised(self.sync_timeout)
         except BaseException:
@@ -257,20 +374,22 @@ class Sandbox:
                 proc.kill()
                 proc.wait(timeout=5)
         self._procs.clear()
+        self._names.clear()
         if self._own_directory and self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
             self.directory = None
 
     def stop_client(self) -> None:
         """Stop only the monitored (client) chronyd, e.g. to test a restart."""
-        if len(self._procs) == 2:
+        if self._names and self._names[-1] == "client":
+            self._names.pop()
             client = self._procs.pop()
             client.send_signal(signal.SIGTERM)
             client.wait(timeout=5)
 
     def start_client(self) -> None:
         """Start the client chronyd again after :meth:`stop_client`."""
-        if len(self._procs) != 1:
+        if not self._procs or self._names[-1] == "client":
             raise SandboxError("the client chronyd is already running")
         self._start_client(self.chronyd_binary, reuse_ports=True)
 
@@ -280,14 +399,21 @@ class Sandbox:
         assert self.directory is not None
         return self.directory / name
 
-    def _launch(self, chronyd: str, name: str, config: str, preload: Path | None = None) -> None:
+    def _launch(
+        self,
+        chronyd: str,
+        name: str,
+        config: str,
+        preload: Path | None = None,
+        shim_env: dict[str, str] | None = None,
+    ) -> None:
         conf = self._path(f"{name}.conf")
         conf.write_text(config)
         log = self._path(f"{name}.log")
         cmd = [chronyd, "-n", "-x", "-f", str(conf), "-l", str(log), *_user_options()]
         env = None
         if preload is not None:
-            env = {**os.environ, "LD_PRELOAD": str(preload)}
+            env = {**os.environ, **(shim_env or {}), "LD_PRELOAD": str(preload)}
         proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
@@ -296,6 +422,7 @@ class Sandbox:
             env=env,
         )
         self._procs.append(proc)
+        self._names.append(name)
 
     def _common_config(self, name: str) -> list[str]:
         return [
@@ -315,9 +442,95 @@ class Sandbox:
             # Answer only the loopback range the client's sources live in.
             "allow 127.0.0.0/8",
         ]
+        if self.profile == "deployment":
+            self._nts_port = _free_tcp_port()
+            lines += [
+                f"keyfile {self._path('keys')}",
+                f"ntsserverkey {self._path('nts.key')}",
+                f"ntsservercert {self._path('nts.crt')}",
+                f"ntsport {self._nts_port}",
+                f"ntsdumpdir {self._path('nts-server')}",
+            ]
         self._launch(chronyd, "server", "\n".join(lines) + "\n")
         self.server_socket_path = str(self._path("server.sock"))
         self._wait_for_file(self._path("server.sock"), "server")
+
+    def _start_high_stratum_server(self, chronyd: str) -> None:
+        """A server above the client's ``maxstratum`` (chronyd 4.9 marks it ``r``)."""
+        self._high_port = _free_udp_port()
+        lines = [
+            *self._common_config("high"),
+            f"port {self._high_port}",
+            "cmdport 0",
+            f"local stratum {HIGH_STRATUM}",
+            "allow 127.0.0.0/8",
+        ]
+        self._launch(chronyd, "high", "\n".join(lines) + "\n")
+        self._wait_for_file(self._path("high.sock"), "high")
+
+    def _make_credentials(self) -> None:
+        """The symmetric key both daemons share and the NTS server's certificate."""
+        base = self.sources + self.unreachable_sources
+        self.noselect_address = f"127.0.0.{base + 1}"
+        self.key_address = f"127.0.0.{base + 2}"
+        self.nts_address = f"127.0.0.{base + 3}"
+        if self.version >= MAXSTRATUM_SINCE:
+            self.high_stratum_address = f"127.0.0.{base + 4}"
+        key = os.urandom(20).hex().upper()
+        keys = self._path("keys")
+        keys.write_text(f"{SYMMETRIC_KEY_ID} SHA1 HEX:{key}\n")
+        keys.chmod(0o600)
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            raise SandboxError("the deployment profile needs openssl for its NTS certificate")
+        cmd = [
+            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-days", "2", "-subj", f"/CN={NTS_NAME}",
+            "-addext", f"subjectAltName=DNS:{NTS_NAME},IP:{self.nts_address}",
+            "-keyout", str(self._path("nts.key")), "-out", str(self._path("nts.crt")),
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+        if proc.returncode != 0:
+            raise SandboxError(f"making the NTS certificate failed: {proc.stderr.strip()}")
+        self._path("nts-server").mkdir(exist_ok=True)
+
+    def _deployment_lines(self) -> list[str]:
+        """The client's deployment sources and directives its release accepts."""
+        poll = f"port {self.ntp_port} iburst minpoll -2 maxpoll -2"
+        lines = [
+            f"server {self.noselect_address} {poll} noselect",
+            f"keyfile {self._path('keys')}",
+            f"server {self.key_address} {poll} key {SYMMETRIC_KEY_ID}",
+            f"server {NTS_NAME} {poll} nts ntsport {self._nts_port}",
+            f"ntstrustedcerts {self._path('nts.crt')}",
+            f"ntsdumpdir {self._path('nts-client')}",
+            # The emulated RTC (the shim answers this path) keeps UTC.
+            f"rtcfile {self._path('rtc.coefs')}",
+            f"rtcdevice {self._rtc_device}",
+            "rtconutc",
+        ]
+        if self.version >= MAXSTRATUM_SINCE:
+            lines.append(f"maxstratum {MAX_STRATUM}")
+            lines.append(
+                f"server {self.high_stratum_address} port {self._high_port} "
+                "iburst minpoll -2 maxpoll -2"
+            )
+        if self.version >= OPENCOMMANDS_SINCE:
+            lines.append("opencommands " + " ".join(OPEN_COMMANDS))
+        return lines
+
+    @property
+    def _rtc_device(self) -> Path:
+        return self._path("rtc0")
+
+    def _polled_addresses(self) -> set[str]:
+        """The sources that must have answered before the client counts as ready."""
+        addresses = {f"127.0.0.{i + 1}" for i in range(self.sources)}
+        if self.profile == "deployment":
+            addresses |= {self.noselect_address, self.key_address, self.nts_address}
+            if self.high_stratum_address:
+                addresses.add(self.high_stratum_address)
+        return addresses
 
     def _start_client(self, chronyd: str, *, reuse_ports: bool = False) -> None:
         if not reuse_ports:
@@ -333,8 +546,11 @@ class Sandbox:
             "cmdallow 127.0.0.1",
         ]
         for i in range(self.sources):
+            option = ""
+            if self.profile == "deployment":
+                option = {0: " prefer", 1: " trust"}.get(i, "")
             lines.append(
-                f"server 127.0.0.{i + 1} port {self.ntp_port} iburst minpoll -2 maxpoll -2"
+                f"server 127.0.0.{i + 1} port {self.ntp_port} iburst minpoll -2 maxpoll -2{option}"
             )
         for i in range(self.unreachable_sources):
             # Nothing listens on dead_port: every poll of these sources is lost.
@@ -348,12 +564,22 @@ class Sandbox:
             lines.append(f"refclock SOCK {self._path('refclock.sock')} refid GPS")
         if self.smoothing:
             lines.append("smoothtime 400 0.001")
+        if self.profile == "deployment":
+            self._path("nts-client").mkdir(exist_ok=True)
+            lines.extend(self._deployment_lines())
         lines.extend(self.extra_client_config)
         preload = None
-        if self.unresolvable_sources:
+        if self.unresolvable_sources or self.profile == "deployment":
             assert self.directory is not None
-            preload = _build_shim(self.directory)
-        self._launch(chronyd, "client", "\n".join(lines) + "\n", preload)
+            preload = self._path("sandbox-shim.so")
+            if not preload.exists():
+                preload = _build_shim(self.directory)
+        shim_env = {}
+        if self.profile == "deployment":
+            # What the shim emulates: the RTC device and the NTS source's name.
+            shim_env["PYCHRONY_SANDBOX_RTC"] = str(self._rtc_device)
+            shim_env["PYCHRONY_SANDBOX_HOSTS"] = f"{NTS_NAME}={self.nts_address}"
+        self._launch(chronyd, "client", "\n".join(lines) + "\n", preload, shim_env)
         self._wait_for_file(self._path("client.sock"), "client")
 
     def _wait_for_file(self, path: Path, name: str, timeout: float = 10.0) -> None:
@@ -366,7 +592,7 @@ class Sandbox:
         raise SandboxError(f"the {name} chronyd did not create {path}: {self._log_tail(name)}")
 
     def _check_alive(self) -> None:
-        for proc, name in zip(self._procs, ("server", "client"), strict=False):
+        for proc, name in zip(self._procs, self._names, strict=True):
             if proc.poll() is not None:
                 raise SandboxError(
                     f"the {name} chronyd exited with status {proc.returncode}: "
@@ -419,7 +645,7 @@ class Sandbox:
         if len(tracking) < 4 or tracking[0] == "00000000" or tracking[-1] != "Normal":
             return False
         # chronyc -c sources: mode, state, name, stratum, poll, reach (octal), ...
-        reachable = {f"127.0.0.{i + 1}" for i in range(self.sources)}
+        reachable = self._polled_addresses()
         heard = {row[2] for row in sources if len(row) > 5 and row[5] != "0" and row[3] != "0"}
         return reachable <= heard
 
@@ -441,34 +667,143 @@ class Sandbox:
         )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command against a fresh sandbox (``python -m pychrony.sandbox``)."""
+class _StopRequestedError(Exception):
+    """A signal asked ``python -m pychrony.sandbox`` to stop."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+# The signals that stop the command-line sandbox, each cleaning up as Ctrl-C does.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pychrony.sandbox",
-        description="Start a sandboxed chronyd pair on loopback and run COMMAND against it "
-        "(addresses in $PYCHRONY_SANDBOX_SOCKET and $PYCHRONY_SANDBOX_UDP). "
-        "Without a command, print the addresses and wait for Ctrl-C.",
+        description="Start a sandboxed chronyd pair on loopback and run COMMAND against it. "
+        f"COMMAND gets ${ADDRESS_ENV} (so pychrony's default address is the sandbox), "
+        "$PYCHRONY_SANDBOX_SOCKET, $PYCHRONY_SANDBOX_UDP and "
+        "$PYCHRONY_SANDBOX_SERVER_SOCKET. Without a command, print the addresses and "
+        "run until Ctrl-C (or SIGTERM, SIGHUP).",
+        epilog="Everything after -- is the command, passed on untouched.",
     )
-    parser.add_argument("--sources", type=int, default=3, help="reachable sources (default 3)")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="command to run")
-    args = parser.parse_args(argv)
-    command = [c for c in args.command if c != "--"] if args.command else []
+    parser.add_argument(
+        "--sources", type=_count, default=3, metavar="N", help="reachable sources (default 3)"
+    )
+    parser.add_argument(
+        "--unsynchronised",
+        action="store_true",
+        help="no reachable source: the client stays unsynchronised (same as --sources 0)",
+    )
+    parser.add_argument(
+        "--unresolvable",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="sources whose names never resolve (placeholders)",
+    )
+    parser.add_argument(
+        "--deployment",
+        action="store_true",
+        help="the sources a real deployment has: keys, NTS, noselect, an RTC, ...",
+    )
+    parser.add_argument("--chronyd", metavar="PATH", help="the chronyd binary to run")
+    parser.add_argument("--chronyc", metavar="PATH", help="the chronyc binary to use")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command to run")
+    return parser
+
+
+def _environment(sandbox: Sandbox) -> dict[str, str]:
+    env = dict(os.environ)
+    env[ADDRESS_ENV] = sandbox.socket_path
+    env["PYCHRONY_SANDBOX_SOCKET"] = sandbox.socket_path
+    env["PYCHRONY_SANDBOX_UDP"] = sandbox.udp_address
+    env["PYCHRONY_SANDBOX_SERVER_SOCKET"] = sandbox.server_socket_path
+    return env
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command against a fresh sandbox (``python -m pychrony.sandbox``).
+
+    Returns the command's exit status; 127 when it does not exist, 1 when the
+    sandbox cannot start, 128 + N after signal N stopped it.
+    """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # Everything after the first "--" is the command, kept as it is (a "--"
+    # inside it included); argparse would drop or misread some of it.
+    command: list[str] = []
+    if "--" in args_list:
+        cut = args_list.index("--")
+        args_list, command = args_list[:cut], args_list[cut + 1 :]
+    parser = _parser()
+    args = parser.parse_args(args_list)
+    if not command:
+        command = list(args.command)
+    elif args.command:
+        parser.error(f"unexpected arguments before --: {' '.join(args.command)}")
+    if command and shutil.which(command[0]) is None:
+        print(f"pychrony.sandbox: {command[0]}: command not found", file=sys.stderr)
+        return 127
+    sources = 0 if args.unsynchronised else args.sources
+    if args.deployment and sources < 2:
+        parser.error("--deployment needs at least 2 sources")
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _StopRequestedError(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
+    sandbox = Sandbox(
+        sources=sources,
+        unresolvable_sources=args.unresolvable,
+        chronyd=args.chronyd,
+        chronyc=args.chronyc,
+        profile="deployment" if args.deployment else "basic",
+    )
+    child: subprocess.Popen[bytes] | None = None
     try:
-        with Sandbox(sources=args.sources) as sandbox:
-            env = dict(os.environ)
-            env["PYCHRONY_SANDBOX_SOCKET"] = sandbox.socket_path
-            env["PYCHRONY_SANDBOX_UDP"] = sandbox.udp_address
-            if command:
-                return subprocess.run(command, env=env, check=False).returncode
-            print(f"unix socket: {sandbox.socket_path}\nudp command port: {sandbox.udp_address}")
-            print("running; Ctrl-C stops it", flush=True)
-            with contextlib.suppress(KeyboardInterrupt):
-                while sandbox.running:
-                    time.sleep(0.5)
-            return 0
+        sandbox.start()
+        if command:
+            child = subprocess.Popen(command, env=_environment(sandbox))
+            return child.wait()
+        print(f"unix socket: {sandbox.socket_path}\nudp command port: {sandbox.udp_address}")
+        print(f"export {ADDRESS_ENV}={sandbox.socket_path}")
+        print("running; Ctrl-C stops it", flush=True)
+        while sandbox.running:
+            time.sleep(0.5)
+        print("pychrony.sandbox: a chronyd exited", file=sys.stderr)
+        return 1
+    except _StopRequestedError as stopped:
+        if child is not None and child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(stopped.signum)
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        return 128 + stopped.signum
     except SandboxError as exc:
         print(f"pychrony.sandbox: {exc}", file=sys.stderr)
         return 1
+    finally:
+        # A second signal while cleaning up must not leave daemons behind.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        sandbox.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ from tests.conftest import missing
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 TIMEOUT = 120  # seconds, for every subprocess
+# C sources the package ships as data: the sandbox compiles its LD_PRELOAD shim
+# when it starts, so the sdist and the wheel both carry it.
+RUNTIME_SOURCES = frozenset({"pychrony/_sandbox_shim.c"})
 
 # Variables that could point a build or the loader at another libchrony.
 LOCATING_VARS = (

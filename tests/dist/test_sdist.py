@@ -18,7 +18,7 @@ import pytest
 import pychrony
 from pychrony.sandbox import Sandbox
 
-from .conftest import REPO, DistFiles, FreshVenv, clean_env, output, run
+from .conftest import REPO, RUNTIME_SOURCES, DistFiles, FreshVenv, clean_env, output, run
 
 pytestmark = pytest.mark.dist
 
@@ -59,6 +59,7 @@ def _checkout_files(*paths: str) -> set[str]:
 
 def _expected_sdist() -> set[str]:
     package = {name for name in _checkout_files("pychrony") if name.endswith((".py", "/py.typed"))}
+    package |= RUNTIME_SOURCES
     return TOP_LEVEL | GENERATED | package | _checkout_files("decl", "LICENSES")
 
 
