@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 
 from ..exitcodes import ExitCode
-from ..query import Target
+from ..query import Target, one_line
 from .collector import ChronyCollector
 from .flags import DEFAULT_COLLECTORS, DEFAULT_LISTEN, add_arguments, parse_listen
 from .logs import setup_logging
@@ -42,6 +42,7 @@ __all__ = ["DEFAULT_COLLECTORS", "HELP", "ChronyCollector", "add_arguments", "pa
 
 HELP = "a Prometheus exporter (metrics and flags of chrony_exporter), on :9123 by default"
 _MISSING_HINT = "the exporter needs prometheus_client: pip install 'pychrony[exporter]'"
+_WEB_HINT = "PyYAML and bcrypt: pip install 'pychrony[exporter]'"
 # Of the one second a stop may take: requests in progress get this long to
 # finish, then reads of chronyd still inside libchrony get the rest.
 _REQUEST_GRACE = 0.5
@@ -124,8 +125,19 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     app = make_app(registry, args.telemetry_path, __version__)
     tls: TLSContext = None
     if args.web_config_file:
-        sys.stderr.write("pychrony: --web.config.file is not supported yet\n")
-        return ExitCode.USAGE
+        try:
+            from .webconfig import WebConfigError, protect
+        except ImportError:
+            sys.stderr.write(f"pychrony: --web.config.file needs {_WEB_HINT}\n")
+            return ExitCode.MISSING
+        try:
+            app, tls = protect(app, args.web_config_file)
+        except ImportError:
+            sys.stderr.write(f"pychrony: --web.config.file needs {_WEB_HINT}\n")
+            return ExitCode.MISSING
+        except WebConfigError as exc:
+            sys.stderr.write(f"pychrony: --web.config.file: {one_line(str(exc))}\n")
+            return ExitCode.USAGE
     limits = Limits(
         workers=args.workers,
         idle_timeout=args.idle_timeout,
@@ -140,6 +152,15 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
         sys.stderr.write(f"pychrony: {message}\n")
         return ExitCode.FAILED
     server = HTTPServer(app, [(sock, tls) for sock in listeners], limits)
+    # Before the first log line: whoever reads it may signal us at once.
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        server.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     scheme = "https" if tls else "http"
     for sock in listeners:
         url = _url(sock, scheme, args.telemetry_path)
@@ -154,14 +175,6 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
             }
         },
     )
-    received: list[int] = []
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        server.stop()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     server.serve()
     left = collector.wait_for_reads(_READ_GRACE)
     signum = received[0] if received else signal.SIGTERM
