@@ -249,5 +249,21 @@ def test_a_silent_connection_is_closed_after_the_idle_timeout(sandbox: Sandbox) 
             while data:
                 data = sock.recv(65536)
             assert time.monotonic() - started < 2.0
+        # So is one trickling a byte at a time: the whole request has the idle timeout.
+        with socket.create_connection(("127.0.0.1", exporter.port), timeout=5.0) as sock:
+            started = time.monotonic()
+            closed = False
+            for byte in b"GET /metrics HTTP/1.1\r\nHost: x\r\n":  # bounded: 33 bytes
+                try:
+                    sock.sendall(bytes([byte]))
+                except OSError:
+                    closed = True
+                    break
+                readable, _, _ = select.select([sock], [], [], 0.2)
+                if readable:
+                    closed = True
+                    break
+            assert closed, "a trickling client kept its connection"
+            assert time.monotonic() - started < 2.0
         status, _ = get(exporter.port)
         assert status == 200

@@ -104,7 +104,7 @@ def raise_file_limit() -> int:
 
 
 class _Connection:
-    __slots__ = ("accepted", "address", "sock", "tls")
+    __slots__ = ("accepted", "address", "reading_until", "sock", "tls")
 
     def __init__(
         self, sock: socket.socket, address: Any, tls: Callable[[], ssl.SSLContext] | None
@@ -113,6 +113,17 @@ class _Connection:
         self.address = address
         self.tls = tls
         self.accepted = time.monotonic()
+        # While a worker reads the request (handshake included): when it must
+        # be complete. A client trickling one byte per timeout would
+        # otherwise hold a worker for as long as it likes.
+        self.reading_until: float | None = None
+
+    def cut(self) -> None:
+        """Shut the socket down under whoever is blocked on it (safe from any thread)."""
+        with contextlib.suppress(OSError):
+            # The plain socket's shutdown, also for TLS: SSLSocket's own would
+            # drop its SSL object under the worker still using it.
+            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
 
 
 class _QuietServerHandler(ServerHandler):
@@ -139,6 +150,7 @@ class _RequestHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
+        self.server.connection.reading_until = None  # the request is in: no more deadline
         handler = _QuietServerHandler(
             self.rfile,
             self.wfile,  # type: ignore[arg-type]  # a writable binary stream, as wsgiref uses it
@@ -156,6 +168,7 @@ class _ServerInfo:
 
     app: WSGIApp
     base_environ: dict[str, str]
+    connection: _Connection
 
     def get_app(self) -> WSGIApp:
         return self.app
@@ -193,17 +206,15 @@ class HTTPServer:
         if self._listeners:
             bound = self._listeners[0][0].getsockname()
             name, port = str(bound[0]), str(bound[1])
-        self._info = _ServerInfo(
-            app,
-            {
-                "SERVER_NAME": name,
-                "GATEWAY_INTERFACE": "CGI/1.1",
-                "SERVER_PORT": port,
-                "REMOTE_HOST": "",
-                "CONTENT_LENGTH": "",
-                "SCRIPT_NAME": "",
-            },
-        )
+        self._app = app
+        self._base_environ = {
+            "SERVER_NAME": name,
+            "GATEWAY_INTERFACE": "CGI/1.1",
+            "SERVER_PORT": port,
+            "REMOTE_HOST": "",
+            "CONTENT_LENGTH": "",
+            "SCRIPT_NAME": "",
+        }
         self._workers = [
             threading.Thread(target=self._work_loop, name=f"exporter-worker-{i}", daemon=True)
             for i in range(limits.workers)
@@ -258,7 +269,9 @@ class HTTPServer:
                 self._work.put(key.data)
             else:
                 self._accept(key.fileobj, None if key.data is _PLAIN else key.data)  # type: ignore[arg-type]
-        self._expire(time.monotonic())
+        now = time.monotonic()
+        self._expire(now)
+        self._cut_slow_requests(now)
 
     def _accept(self, listener: socket.socket, tls: Callable[[], ssl.SSLContext] | None) -> None:
         for _ in range(_ACCEPT_BATCH):
@@ -318,6 +331,13 @@ class HTTPServer:
                 return
             self._drop_idle(fd)
 
+    def _cut_slow_requests(self, now: float) -> None:
+        with self._busy_lock:
+            slow = [c for c in self._busy if c.reading_until is not None and now > c.reading_until]
+        for connection in slow:
+            connection.reading_until = None
+            connection.cut()
+
     def _close_all(self) -> None:
         for sock, _ in self._listeners:
             sock.close()
@@ -329,9 +349,7 @@ class HTTPServer:
                 self._busy_lock.wait(max(0.0, deadline - time.monotonic()))
             late = list(self._busy)
         for connection in late:
-            # A worker blocked reading or writing gets an error at once.
-            with contextlib.suppress(OSError):
-                connection.sock.shutdown(socket.SHUT_RDWR)
+            connection.cut()  # a worker blocked reading or writing gets an error at once
         for _ in self._workers:
             self._work.put(None)
         self._selector.close()
@@ -361,6 +379,7 @@ class HTTPServer:
             return
         sock = connection.sock
         sock.settimeout(self.limits.idle_timeout)
+        connection.reading_until = time.monotonic() + self.limits.idle_timeout
         if connection.tls is not None:
             try:
                 sock = connection.tls().wrap_socket(
@@ -371,7 +390,8 @@ class HTTPServer:
             except (OSError, ValueError) as exc:
                 log.debug("TLS handshake with %s failed: %s", connection.address, exc)
                 return
-        _RequestHandler(sock, connection.address, self._info)  # type: ignore[arg-type]
+        info = _ServerInfo(self._app, self._base_environ, connection)
+        _RequestHandler(sock, connection.address, info)  # type: ignore[arg-type]
         if not isinstance(sock, ssl.SSLSocket):
             # Half-close first so the client reads the whole response before
             # the FIN (TLS closes without waiting for the client's close_notify).
