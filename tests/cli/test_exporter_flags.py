@@ -4,13 +4,17 @@ build info and failure counter it brings."""
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import platform
+import socket
 import subprocess
 import sys
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+import pychrony
 from pychrony.cli.exporter.flags import chrony_address, go_duration
 from pychrony.sandbox import Sandbox
 from tests.helpers.exporter_process import get, running
@@ -85,8 +89,6 @@ def test_a_chrony_exporter_command_line_runs_unchanged(sandbox: Sandbox) -> None
         for url in urls:
             port = int(url.rsplit(":", 1)[1].split("/")[0])
             host = url.split("//")[1].rsplit(":", 1)[0].strip("[]")
-            import http.client
-
             conn = http.client.HTTPConnection(host, port, timeout=10)
             conn.request("GET", "/chrony")
             reply = conn.getresponse()
@@ -125,10 +127,6 @@ def test_landing_page_404_and_build_info(sandbox: Sandbox) -> None:
             assert (status, body) == (404, "404 page not found\n"), path
         status, body = get(exporter.port)
         ((labels, value),) = _samples(body)["pychrony_exporter_build_info"]
-        import platform
-
-        import pychrony
-
         assert value == 1.0
         assert labels["version"] == pychrony.__version__
         assert labels["python_version"] == platform.python_version()
@@ -166,8 +164,6 @@ def test_failed_collectors_are_logged_and_counted(sandbox: Sandbox) -> None:
 
 
 def test_a_silent_chronyd_counts_every_collector_as_failed() -> None:
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
         address = f"127.0.0.1:{silent.getsockname()[1]}"
@@ -209,3 +205,39 @@ def test_bad_values_are_usage_errors(flag: str, message: str | None) -> None:
     proc2 = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
     assert proc2.returncode in (1, 2), proc2.stderr
     assert message in proc2.stderr
+
+
+def test_systemd_socket_activation(sandbox: Sandbox) -> None:
+    """Serve on a socket passed as systemd does: fd 3, LISTEN_FDS=1, LISTEN_PID=ours."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    # A launcher in the exporter's own process (execv keeps the pid) puts
+    # the socket at fd 3 and names itself in LISTEN_PID, as systemd does.
+    launcher = (
+        "import os, sys\n"
+        "os.dup2(int(sys.argv[1]), 3)\n"
+        "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1')\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'pychrony', '-a', sys.argv[2],"
+        " 'exporter', '--web.systemd-socket'])\n"
+    )
+    fd = listener.fileno()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", launcher, str(fd), sandbox.socket_path],
+        stderr=subprocess.PIPE,
+        text=True,
+        pass_fds=(fd,),
+    )
+    listener.close()
+    assert proc.stderr is not None
+    try:
+        line = proc.stderr.readline()
+        assert f"127.0.0.1:{port}" in line, line
+        status, body = get(port)
+        assert status == 200
+        assert "chrony_up 1.0" in body
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+        proc.stderr.close()
