@@ -36,6 +36,7 @@ from ..query import Target, one_line
 from .collector import ChronyCollector
 from .flags import DEFAULT_COLLECTORS, DEFAULT_LISTEN, add_arguments, parse_listen
 from .logs import setup_logging
+from .names import ReverseNames
 from .server import HTTPServer, Limits, listen, raise_file_limit
 
 __all__ = ["DEFAULT_COLLECTORS", "HELP", "ChronyCollector", "add_arguments", "parse_listen", "run"]
@@ -119,7 +120,8 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     if args.with_ntpdata:
         on.add("ntpdata")
     reports = [spec for spec in REPORTS if spec.name in on]
-    collector = ChronyCollector(targets[0], reports, args.scrape_timeout)
+    names = ReverseNames() if args.dns_lookups else None
+    collector = ChronyCollector(targets[0], reports, args.scrape_timeout, names=names)
     registry = prometheus_client.CollectorRegistry(auto_describe=False)
     registry.register(collector)
     app = make_app(registry, args.telemetry_path, __version__)

@@ -22,12 +22,15 @@ from ...connection import ChronyConnection
 from ...exceptions import ChronyConnectionError, ChronyError
 from ...models.catalog import ReportSpec
 from ..query import Target, one_line
+from .names import ReverseNames
 
 __all__ = ["ChronyCollector", "libchrony_version"]
 
 log = logging.getLogger("pychrony.exporter")
 
 _MAX_READS = 16  # default ceiling on reads of chronyd in flight at once
+# chrony_exporter's labels that carry a reverse name, and the address they name.
+_NAMED_LABELS = (("source_name", "source_address"), ("tracking_name", "tracking_address"))
 
 
 def libchrony_version() -> str:
@@ -70,6 +73,8 @@ class ChronyCollector:
         scrape_timeout: seconds a scrape may spend reading chronyd.
         max_reads: reads of chronyd in flight at once, counting those that
             outlived their scrape; a scrape past it answers ``chrony_up 0``.
+        names: reverse DNS names for ``source_name`` and ``tracking_name``;
+            None leaves the address there.
     """
 
     def __init__(
@@ -78,8 +83,10 @@ class ChronyCollector:
         reports: Sequence[ReportSpec],
         scrape_timeout: float,
         max_reads: int = _MAX_READS,
+        names: ReverseNames | None = None,
     ) -> None:
         self.target = target
+        self.names = names
         self.reports = tuple(reports)
         self.scrape_timeout = scrape_timeout
         self._reads = threading.BoundedSemaphore(max_reads)
@@ -152,6 +159,16 @@ class ChronyCollector:
         with self._lock:
             self._failures[name] = self._failures.get(name, 0) + 1
 
+    def _name_sources(self, family: Any) -> None:
+        # The families name a source by its address; put the name in where known.
+        if self.names is None:
+            return
+        for sample in family.samples:
+            labels = sample.labels
+            for name_key, address_key in _NAMED_LABELS:
+                if name_key in labels and labels[name_key] == labels.get(address_key):
+                    labels[name_key] = self.names.name(labels[name_key])
+
     def collect(self) -> Iterator[Any]:
         """Read chronyd now and yield its metrics, ``chrony_up`` last."""
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -173,7 +190,9 @@ class ChronyCollector:
             for spec, value, error in box["results"]:
                 success.add_metric([spec.name], 0.0 if error else 1.0)
                 if error is None:
-                    yield from families(spec, value)
+                    for family in families(spec, value):
+                        self._name_sources(family)
+                        yield family
                 else:
                     self._count_failure(spec.name, error)
         else:

@@ -242,9 +242,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--collector.dns-lookups",
         dest="dns_lookups",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="accepted for chrony_exporter's command lines; names are not looked up yet "
-        "(source_name is the address)",
+        default=True,
+        help="reverse DNS names for source_name and tracking_name, looked up in the "
+        "background and cached (the address until the name is known; default on)",
     )
     group.add_argument(
         "--collector.chmod-socket",
