@@ -96,7 +96,9 @@ def _url(sock: socket.socket, scheme: str, path: str) -> str:
 def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     """Serve metrics until SIGTERM or SIGINT; stop within a second of it."""
     if len(targets) != 1:
-        sys.stderr.write("pychrony: the exporter reads exactly one chronyd: give -a once\n")
+        sys.stderr.write(
+            "pychrony: the exporter reads exactly one chronyd: give -a (--chrony.address) once\n"
+        )
         return ExitCode.USAGE
     try:
         for text in args.listen or []:

@@ -137,6 +137,9 @@ class _RequestHandler(WSGIRequestHandler):
     """One request read from an accepted (and, with TLS, wrapped) socket."""
 
     server: _ServerInfo  # type: ignore[assignment]
+    # No interpreter version in the Server header: it helps only an attacker.
+    server_version = "pychrony-exporter"
+    sys_version = ""
 
     def log_message(self, format: str, *args: Any) -> None:
         """Scrapes are not worth a log line each."""
@@ -240,7 +243,11 @@ class HTTPServer:
             self._selector.register(sock, selectors.EVENT_READ, tls or _PLAIN)
         try:
             while not self._stopping.is_set():
-                self._poll_once()
+                try:
+                    self._poll_once()
+                except Exception as exc:  # the server must outlive any one bad event
+                    log.error("serving failed", extra={"fields": {"err": repr(exc)}})
+                    time.sleep(_POLL)  # and not spin on a lasting one
         finally:
             self._close_all()
 
