@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -43,27 +43,33 @@ THREAD_BOUND = 1 + WORKERS + DNS_THREADS + 1
 
 
 @contextlib.contextmanager
-def _flood(port: int, threads: int) -> Iterator[subprocess.Popen[str]]:
-    """A process scraping `port` from `threads` threads until the block ends."""
-    command = [sys.executable, "-m", "tests.helpers.scrape_flood", str(port), str(threads)]
+def _flood(threads: int) -> Iterator[Callable[[int], None]]:
+    """A process of `threads` scrapers; yields a function turning them to a port."""
+    command = [sys.executable, "-m", "tests.helpers.scrape_flood", str(threads)]
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     assert proc.stdin is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    def aim(port: int) -> None:
+        stdin.write(f"{port}\n")
+        stdin.flush()
+        ready, _, _ = select.select([stdout], [], [], 30.0)
+        assert ready, "the scrapers did not answer"
+        assert stdout.readline().strip() == "ready", "not every scraper got an answer"
+
     try:
-        ready, _, _ = select.select([proc.stdout], [], [], 20.0)
-        assert ready, "the scrapers never got in"
-        assert proc.stdout.readline().strip() == "ready"
-        yield proc
+        yield aim
     finally:
-        proc.stdin.close()
+        stdin.close()
         try:
             proc.wait(timeout=10.0)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10.0)
             raise AssertionError("a scraper hung") from None
-        if proc.stdout is not None:
-            proc.stdout.close()
+        finally:
+            stdout.close()
 
 
 def _stop_time(exporter: Exporter, signum: int) -> tuple[int, float]:
@@ -83,14 +89,16 @@ def _stop_time(exporter: Exporter, signum: int) -> tuple[int, float]:
 def test_sigterm_during_a_scrape_flood_stops_cleanly_and_promptly(sandbox: Sandbox) -> None:
     times: list[float] = []
     codes: list[int] = []
-    for trial in range(TRIALS):
-        with running(sandbox.socket_path) as exporter, _flood(exporter.port, SCRAPERS):
-            signum = signal.SIGINT if trial % 10 == 9 else signal.SIGTERM
-            code, elapsed = _stop_time(exporter, signum)
-            codes.append(code)
-            times.append(elapsed)
-            expected = 130 if signum == signal.SIGINT else 0
-            assert code == expected, (trial, code, "".join(exporter.log))
+    with _flood(SCRAPERS) as aim:
+        for trial in range(TRIALS):
+            with running(sandbox.socket_path) as exporter:
+                aim(exporter.port)  # every scraper has had an answer: the flood is on
+                signum = signal.SIGINT if trial % 10 == 9 else signal.SIGTERM
+                code, elapsed = _stop_time(exporter, signum)
+                codes.append(code)
+                times.append(elapsed)
+                expected = 130 if signum == signal.SIGINT else 0
+                assert code == expected, (trial, code, "".join(exporter.log))
     assert all(code >= 0 for code in codes), f"killed by a signal: {codes}"
     slowest = max(times)
     median = sorted(times)[TRIALS // 2]
