@@ -278,3 +278,32 @@ def test_a_silent_connection_is_closed_after_the_idle_timeout(sandbox: Sandbox) 
             assert time.monotonic() - started < 2.0
         status, _ = get(exporter.port)
         assert status == 200
+
+
+def test_sigterm_while_scrapes_wait_on_a_silent_chronyd(sandbox: Sandbox) -> None:
+    """In-flight scrapes blocked on chronyd are aborted, not waited for: still within 1 s."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))  # bound, never read: every request vanishes
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        for _ in range(3):
+            with running(address, "--chrony.timeout=5s") as exporter:
+                waiting = [
+                    socket.create_connection(("127.0.0.1", exporter.port), timeout=5.0)
+                    for _ in range(WORKERS)
+                ]
+                try:
+                    for sock in waiting:
+                        sock.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+                    time.sleep(0.3)  # every worker is now inside a scrape, waiting on chronyd
+                    code, elapsed = _stop_time(exporter, signal.SIGTERM)
+                    # Each scrape was cut: its client sees the connection end, no metrics.
+                    for sock in waiting:
+                        sock.settimeout(5.0)
+                        assert b"chrony_up" not in sock.recv(65536)
+                finally:
+                    for sock in waiting:
+                        sock.close()
+                print(f"\nstop with {WORKERS} scrapes stuck on chronyd: {elapsed:.3f} s")
+                assert code == 0
+                assert elapsed <= STOP_BUDGET + STOP_SLACK, elapsed
+                assert "reads_in_flight" in exporter.proc.stderr.read()  # type: ignore[union-attr]
