@@ -104,7 +104,7 @@ def test_a_scrape_matches_the_api(exporter: str, sandbox: Sandbox) -> None:
     assert samples["chrony_activity_online_sources"] == [({}, 4.0)]
     assert len(samples["chrony_ntpdata_received_messages_total"]) == len(sources)
     assert "chrony_serverstats_command_packets_received_total" in samples
-    assert all(name.startswith("chrony_") for name in samples)
+    assert all(name.startswith(("chrony_", "pychrony_exporter_")) for name in samples)
     success = {labels["collector"]: v for labels, v in samples["chrony_scrape_collector_success"]}
     assert success == {spec.name: 1.0 for spec in REPORTS}
 

@@ -44,7 +44,8 @@ def test_our_own_families_follow_the_naming_conventions() -> None:
     ours = {n: t for n, t in types.items() if not n.startswith(CHRONY_EXPORTER_PREFIXES)}
     assert ours
     for name in ours:
-        assert re.fullmatch(r"chrony_[a-z0-9_]+", name), name
+        # chronyd's metrics under chrony_, the exporter's own under pychrony_exporter_.
+        assert re.fullmatch(r"(chrony|pychrony_exporter)_[a-z0-9_]+", name), name
         # Base units only: no milli/micro, no log2, no bits.
         assert not re.search(r"_(ms|us|ns|milliseconds|log2|bits)(_|$)", name), name
     # A counter's samples end in _total; nothing else does.

@@ -1,0 +1,245 @@
+"""Reading chronyd at every scrape, within the scrape's time, into metric families.
+
+Each scrape reads chronyd in a thread of its own and waits for it at most the
+scrape timeout, so a silent chronyd costs a scrape ``chrony_up 0``, never a
+hang. A read that outlives its scrape finishes on its own within its
+connection's budget; at most ``max_reads`` run at once, so a stuck chronyd
+under frequent scrapes cannot pile up threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ... import __version__
+from ...connection import ChronyConnection
+from ...exceptions import ChronyConnectionError, ChronyError
+from ...models.catalog import ReportSpec
+from ..query import Target, one_line
+from ..values import listed
+from .names import ReverseNames
+
+__all__ = ["ChronyCollector", "libchrony_version"]
+
+log = logging.getLogger("pychrony.exporter")
+
+_MAX_READS = 16  # default ceiling on reads of chronyd in flight at once
+# chrony_exporter's labels that carry a reverse name, and the address they name.
+_NAMED_LABELS = (("source_name", "source_address"), ("tracking_name", "tracking_address"))
+
+
+def libchrony_version() -> str:
+    """The loaded libchrony's file version (``0.0.1`` of ``libchrony.so.0.0.1``).
+
+    libchrony has no version call; the shared object's real file name is the
+    one version on the machine. Empty when libchrony is not loaded (yet).
+    """
+    global _libchrony_version
+    if _libchrony_version is None:
+        found = _loaded_libchrony()
+        if not found:
+            return ""
+        _libchrony_version = found
+    return _libchrony_version
+
+
+_libchrony_version: str | None = None
+
+
+def _loaded_libchrony() -> str:
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            for line in maps:
+                parts = line.split()
+                if len(parts) >= 6 and os.path.basename(parts[5]).startswith("libchrony.so"):
+                    real = os.path.basename(os.path.realpath(parts[5]))
+                    return real.removeprefix("libchrony.so").lstrip(".") or "unknown"
+    except OSError:
+        pass
+    return ""
+
+
+class ChronyCollector:
+    """A prometheus_client collector that reads chronyd at every scrape.
+
+    Args:
+        target: the chronyd to read.
+        reports: the reports (collectors) switched on.
+        scrape_timeout: seconds a scrape may spend reading chronyd.
+        max_reads: reads of chronyd in flight at once, counting those that
+            outlived their scrape; a scrape past it answers ``chrony_up 0``.
+        names: reverse DNS names for ``source_name`` and ``tracking_name``;
+            None leaves the address there.
+        include_unresolved: export placeholder sources (names chronyd has not
+            resolved yet) too; they are left out by default, as chronyc does.
+    """
+
+    def __init__(
+        self,
+        target: Target,
+        reports: Sequence[ReportSpec],
+        scrape_timeout: float,
+        max_reads: int = _MAX_READS,
+        names: ReverseNames | None = None,
+        *,
+        include_unresolved: bool = False,
+    ) -> None:
+        self.target = target
+        self.include_unresolved = include_unresolved
+        self.names = names
+        self.reports = tuple(reports)
+        self.scrape_timeout = scrape_timeout
+        self._reads = threading.BoundedSemaphore(max_reads)
+        self._in_flight = 0
+        self._lock = threading.Condition()
+        self._failures = dict.fromkeys((spec.name for spec in self.reports), 0)
+
+    def describe(self) -> list[Any]:
+        """Nothing up front: registering must not read chronyd."""
+        return []
+
+    def reads_in_flight(self) -> int:
+        """Reads of chronyd still running (inside libchrony or about to be)."""
+        with self._lock:
+            return self._in_flight
+
+    def wait_for_reads(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for reads in flight to end; return those left."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._in_flight and time.monotonic() < deadline:
+                self._lock.wait(max(0.0, deadline - time.monotonic()))
+            return self._in_flight
+
+    def _read(self, box: dict[str, Any]) -> None:
+        # Runs in its own thread; reports what it got through `box`.
+        results: list[tuple[ReportSpec, Any, str | None]] = []
+        box["results"] = results
+        try:
+            with ChronyConnection(
+                self.target.address, timeout=self.target.timeout, retries=self.target.retries
+            ) as conn:
+                for spec in self.reports:
+                    try:
+                        results.append((spec, getattr(conn, spec.method)(), None))
+                    except ChronyConnectionError:
+                        raise
+                    except ChronyError as exc:  # refused or unusable: this collector only
+                        results.append((spec, None, one_line(str(exc))))
+            box["up"] = True
+        except ChronyError as exc:
+            box["error"] = one_line(str(exc))
+        except Exception as exc:
+            box["error"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._reads.release()
+            with self._lock:
+                self._in_flight -= 1
+                self._lock.notify_all()
+
+    def _start_read(self, box: dict[str, Any]) -> threading.Thread | None:
+        if not self._reads.acquire(blocking=False):
+            box["error"] = "too many reads of chronyd still in flight"
+            return None
+        with self._lock:
+            self._in_flight += 1
+        reader = threading.Thread(target=self._read, args=(box,), name="chrony-read", daemon=True)
+        try:
+            reader.start()
+        except RuntimeError as exc:  # no thread to be had
+            self._reads.release()
+            with self._lock:
+                self._in_flight -= 1
+            box["error"] = str(exc)
+            return None
+        return reader
+
+    def _count_failure(self, name: str, reason: str) -> None:
+        log.warning("collector failed", extra={"fields": {"collector": name, "err": reason}})
+        with self._lock:
+            self._failures[name] = self._failures.get(name, 0) + 1
+
+    def _name_sources(self, family: Any) -> None:
+        # The families name a source by its address; put the name in where known.
+        if self.names is None:
+            return
+        for sample in family.samples:
+            labels = sample.labels
+            for name_key, address_key in _NAMED_LABELS:
+                if name_key in labels and labels[name_key] == labels.get(address_key):
+                    labels[name_key] = self.names.name(labels[name_key])
+
+    def collect(self) -> Iterator[Any]:
+        """Read chronyd now and yield its metrics, ``chrony_up`` last."""
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        from ..metrics import families
+
+        started = time.monotonic()
+        box: dict[str, Any] = {}
+        reader = self._start_read(box)
+        if reader is not None:
+            reader.join(self.scrape_timeout)
+        up = reader is not None and not reader.is_alive() and bool(box.get("up"))
+        success = GaugeMetricFamily(
+            "chrony_scrape_collector_success",
+            "Whether the collector's report was read successfully",
+            labels=["collector"],
+        )
+        if up:
+            for spec, value, error in box["results"]:
+                success.add_metric([spec.name], 0.0 if error else 1.0)
+                if error is None:
+                    if spec.many and value is not None:
+                        value = listed(value, self.include_unresolved)
+                    for family in families(spec, value):
+                        self._name_sources(family)
+                        yield family
+                else:
+                    self._count_failure(spec.name, error)
+        else:
+            if reader is not None and reader.is_alive():
+                reason = f"chronyd did not answer within {self.scrape_timeout:g} s"
+            else:
+                reason = str(box.get("error", "no answer"))
+            for spec in self.reports:
+                success.add_metric([spec.name], 0.0)
+                self._count_failure(spec.name, reason)
+        yield success
+        failures = CounterMetricFamily(
+            "pychrony_exporter_collector_failures",
+            "Scrapes in which the collector's report could not be read, since the exporter started",
+            labels=["collector"],
+        )
+        with self._lock:
+            for name, count in self._failures.items():
+                failures.add_metric([name], float(count))
+        yield failures
+        duration = GaugeMetricFamily(
+            "chrony_scrape_duration_seconds", "Time spent reading chronyd for this scrape"
+        )
+        duration.add_metric([], time.monotonic() - started)
+        yield duration
+        yield build_info()
+        up_family = GaugeMetricFamily("chrony_up", "Whether the chrony server is up.")
+        up_family.add_metric([], 1.0 if up else 0.0)
+        yield up_family
+
+
+def build_info() -> Any:
+    """``pychrony_exporter_build_info``: 1, labelled with the versions in use."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    info = GaugeMetricFamily(
+        "pychrony_exporter_build_info",
+        "The exporter's build: pychrony, libchrony and Python versions (always 1)",
+        labels=["version", "libchrony_version", "python_version"],
+    )
+    info.add_metric([__version__, libchrony_version(), platform.python_version()], 1.0)
+    return info

@@ -1,0 +1,106 @@
+"""`pychrony exporter` as a child process on loopback, and a minimal HTTP client for it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0
+
+
+@dataclass
+class Exporter:
+    proc: subprocess.Popen[str]
+    urls: list[str]
+    log: list[str]
+
+    @property
+    def url(self) -> str:
+        return self.urls[0]
+
+    @property
+    def port(self) -> int:
+        match = re.search(r":(\d+)/", self.url)
+        assert match, self.url
+        return int(match.group(1))
+
+    def threads(self) -> int:
+        return len(os.listdir(f"/proc/{self.proc.pid}/task"))
+
+    def open_fds(self) -> int:
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, float]:
+        """Send `signum`; return (exit code, seconds until the process was gone)."""
+        started = time.monotonic()
+        self.proc.send_signal(signum)
+        try:
+            code = self.proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_TIMEOUT)
+            raise AssertionError(f"exporter ignored signal {signum} for {STOP_TIMEOUT} s") from None
+        return code, time.monotonic() - started
+
+
+def start(address: str, *flags: str, listeners: int = 1) -> Exporter:
+    """Start the exporter on 127.0.0.1 (a free port); wait until each listener is logged."""
+    command = [sys.executable, "-m", "pychrony", "-a", address, "exporter"]
+    if not any(f.startswith(("--listen", "--web.listen-address")) for f in flags):
+        command += ["--listen", "127.0.0.1:0"]
+    proc = subprocess.Popen(
+        [*command, *flags], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + START_TIMEOUT
+    urls: list[str] = []
+    log: list[str] = []
+    while len(urls) < listeners and time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], max(0.0, deadline - time.monotonic()))
+        line = proc.stderr.readline() if ready else ""
+        if not line:
+            break
+        log.append(line)
+        match = re.search(r"url=(https?://\S+)", line)
+        if match:
+            urls.append(match.group(1))
+    if len(urls) < listeners:
+        proc.kill()
+        proc.wait(timeout=STOP_TIMEOUT)
+        raise AssertionError(f"exporter did not start: {''.join(log)!r}")
+    return Exporter(proc, urls, log)
+
+
+@contextlib.contextmanager
+def running(address: str, *flags: str, listeners: int = 1) -> Iterator[Exporter]:
+    exporter = start(address, *flags, listeners=listeners)
+    try:
+        yield exporter
+    finally:
+        if exporter.proc.poll() is None:
+            exporter.proc.kill()
+            exporter.proc.wait(timeout=STOP_TIMEOUT)
+        if exporter.proc.stderr is not None:
+            exporter.proc.stderr.close()
+
+
+def get(port: int, path: str = "/metrics", timeout: float = 5.0) -> tuple[int, str]:
+    """GET over a fresh connection to 127.0.0.1:port; (status, body)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        reply = conn.getresponse()
+        return reply.status, reply.read().decode()
+    finally:
+        conn.close()
