@@ -53,7 +53,7 @@ def _view(command: str) -> View:
 
 
 def _run(argv: Sequence[str]) -> int:
-    parser = build_parser(_EXTRA, restricted={"check": check.GLOBAL_OPTIONS})
+    parser = build_parser(_EXTRA, restricted={"check": check.SHARED_OPTIONS})
     try:
         args, extras = parser.parse_known_args(argv)
         if extras:
@@ -61,7 +61,8 @@ def _run(argv: Sequence[str]) -> int:
             prog = f"{parser.prog} {args.command}"
             raise UsageError(f"unrecognized arguments: {' '.join(extras)}", prog)
         given = [name for name in DEFAULTS if hasattr(args, name)]
-        for name, default in DEFAULTS.items():
+        # For check, --timeout is the plugin's deadline, with a default of its own.
+        for name, default in (check.DEFAULTS if args.command == "check" else DEFAULTS).items():
             if not hasattr(args, name):
                 setattr(args, name, default)
         if args.command == "check":
