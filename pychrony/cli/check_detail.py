@@ -86,7 +86,7 @@ def lines(reading: Reading, args: argparse.Namespace, level: int, deadline: floa
     out = [
         f"chronyd: {reading.address}",
         f"deadline {deadline:g} s over 3 requests: first reply awaited "
-        f"{reading.timeout:.3g} s, resent up to {args.retries} times doubling the wait; "
+        f"{reading.timeout:.3g} s, then {args.retries} resends at most, each doubling the wait; "
         f"took {reading.seconds:.3f} s",
         "thresholds and states: " + " ".join(given),
         # The tracking part of the overview: up to its first blank line.
