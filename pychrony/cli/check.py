@@ -73,6 +73,7 @@ __all__ = [
     "retry_policy",
     "run",
     "selected_stats",
+    "update_age",
     "usage_error",
 ]
 
@@ -358,6 +359,14 @@ class Reading:
     timeout: float = 0.0
     seconds: float = 0.0
 
+    def selected(self) -> SourceStats | None:
+        """The statistics of the selected source (:func:`selected_stats`)."""
+        return selected_stats(self.view, self.stats)
+
+    def update_age(self) -> float | None:
+        """Seconds since the last clock update (:func:`update_age`)."""
+        return update_age(self.view.tracking.ref_time, self.read_at)
+
 
 def plain_number(value: float) -> str:
     """A number as the guidelines' performance data writes it: ``[-0-9.]+``.
@@ -563,5 +572,5 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
         text += check_detail.more(reading)
     if verdict.problems:
         text = "; ".join(verdict.problems) + " - " + text
-    lines = check_detail.lines(reading, args, level, deadline) if level >= 2 else []
+    lines = check_detail.lines(reading, args, level, deadline, CALLS) if level >= 2 else []
     return _print(verdict.state, text, " ".join(verdict.perfdata), lines)

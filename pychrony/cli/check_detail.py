@@ -49,18 +49,14 @@ _THRESHOLDS = (
 
 
 def _age(reading: Reading) -> str:
-    from .check import update_age
-
-    age = update_age(reading.view.tracking.ref_time, reading.read_at)
+    age = reading.update_age()
     return "never updated" if age is None else f"updated {age:.1f} s ago"
 
 
 def more(reading: Reading) -> str:
     """The ``-v`` additions to the status line's text (starting with ", ")."""
-    from .check import selected_stats
-
     view = reading.view
-    chosen = selected_stats(view, reading.stats)
+    chosen = reading.selected()
     parts = [
         "jitter n/a" if chosen is None else f"jitter {human_seconds(chosen.std_dev, signed=False)}",
         _age(reading),
@@ -76,8 +72,18 @@ def _stats_of(stats: list[SourceStats], address: str) -> SourceStats | None:
     return next((s for s in stats if s.address == address), None)
 
 
-def lines(reading: Reading, args: argparse.Namespace, level: int, deadline: float) -> list[str]:
-    """The lines after the status line at verbosity ``level`` (2 or more)."""
+def lines(
+    reading: Reading, args: argparse.Namespace, level: int, deadline: float, calls: int
+) -> list[str]:
+    """The lines after the status line at verbosity ``level`` (2 or more).
+
+    Args:
+        reading: what chronyd answered.
+        args: the command line (thresholds as given, ``retries``).
+        level: how many ``-v``.
+        deadline: ``-t``, seconds.
+        calls: the requests the deadline was spread over.
+    """
     given = [
         f"{option} {getattr(args, dest)}"
         for option, dest in _THRESHOLDS
@@ -85,7 +91,7 @@ def lines(reading: Reading, args: argparse.Namespace, level: int, deadline: floa
     ]
     out = [
         f"chronyd: {reading.address}",
-        f"deadline {deadline:g} s over 3 requests: first reply awaited "
+        f"deadline {deadline:g} s over {calls} requests: first reply awaited "
         f"{reading.timeout:.3g} s, then {args.retries} resends at most, each doubling the wait; "
         f"took {reading.seconds:.3f} s",
         "thresholds and states: " + " ".join(given),

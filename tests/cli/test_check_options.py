@@ -284,7 +284,7 @@ def test_a_reference_clock_is_matched_by_its_reference_id() -> None:
     assert "jitter=0.0000002s;0.0000001;;0" in verdict.perfdata
 
 
-def test_a_leap_second_pending_keeps_the_new_thresholds() -> None:
+def test_the_worst_state_wins_over_a_pending_leap_second() -> None:
     tracking = _tracking(leap_status=LeapStatus.INSERT, frequency=30.0)
     limits = thresholds(_parse("--leap", "warning", "-G", "20"))
     assert evaluate(Overview(tracking, [_SOURCE]), limits, []).state == CRITICAL
