@@ -274,10 +274,11 @@ def _range(option: str, text: str) -> Any:
     from nagiosplugin import Range
 
     spec = text.removeprefix("@")
-    if spec in ("", ":"):
-        # nagiosplugin reads these as 0:inf: never alerts, or always with @.
-        raise ValueError(f"{option} {text!r} is not a range: no bound; {RANGE_SYNTAX}")
     start, _, end = spec.partition(":") if ":" in spec else ("", "", spec)
+    if spec in ("", ":", "~:"):
+        # nagiosplugin reads these as 0:inf or -inf:inf: never alerts, or
+        # always with @.
+        raise ValueError(f"{option} {text!r} is not a range: no bound; {RANGE_SYNTAX}")
     for atom in (start, end):
         if atom not in ("", "~") and not _RANGE_NUMBER.fullmatch(atom):
             raise ValueError(

@@ -322,6 +322,8 @@ def test_plain_number(value: float, text: str) -> None:
         ["-w", "nan"],
         ["-c", "~"],
         ["-j", "1:2:3"],
+        ["-k", "~:"],
+        ["-F", "@~:"],
         ["-t", "0"],
         ["-t", "-1"],
         ["-t", "x"],
