@@ -20,6 +20,7 @@ from typing import IO
 import pytest
 
 from pychrony.sandbox import Sandbox
+from tests.helpers.relay import LatencyRelay
 
 pytestmark = pytest.mark.reliability
 
@@ -259,3 +260,24 @@ def test_verbose_output_starts_with_the_status_line(sandbox: Sandbox, level: str
     assert LINE.match(first), first
     assert (len(rest) > 0) == (level != "-v")
     assert all("|" not in line for line in rest)  # no stray performance data
+
+
+def test_a_slow_chronyd_is_read_within_the_deadline_or_reported_within_it(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every reply 0.1 s late: a report of N records takes (1 + N) x 0.1 s.
+    from pychrony.cli import main
+
+    with LatencyRelay(sandbox.udp_address) as relay:
+        slow = relay.add(delay=0.1)
+        relay.start()
+        for deadline, retries, expected in ((4.0, 0, 0), (4.0, 2, 0), (1.0, 0, 2), (1.0, 3, 2)):
+            started = time.monotonic()
+            code = main(["-a", slow, "check", "-t", str(deadline), "--retries", str(retries)])
+            elapsed = time.monotonic() - started
+            out = capsys.readouterr().out
+            assert LINE.match(out), out
+            # Three requests of 0.2-0.5 s each fit 4 s, not 1 s; either way the
+            # run ends within the deadline, judged in-process (no start-up).
+            assert code == expected, (deadline, retries, out)
+            assert elapsed < deadline, (deadline, retries, elapsed)
