@@ -547,7 +547,12 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
         return usage_error(str(exc))
     deadline, target = targets[0].timeout, targets[0]
     left = deadline - (time.monotonic() - started) - min(_SPARE, deadline / 10)
-    wait = max(retry_policy(left, target.retries), 1e-3)
+    if left <= 0:
+        # Even the first request would outlive the deadline.
+        return _print(
+            limits.unreachable, f"no time left to ask chronyd within {plain_number(deadline)} s"
+        )
+    wait = retry_policy(left, target.retries)
     try:
         outcome = ask(Target(target.address, wait, target.retries), _read)
     except ChronyLibraryError as exc:

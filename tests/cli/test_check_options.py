@@ -446,3 +446,15 @@ def test_thresholds_side_by_side_in_the_real_command(sandbox: Sandbox) -> None:
     assert by_label["frequency"].endswith(";100;200")
     assert by_label["update_age"].endswith("s;3600;7200;0")
     assert "jitter " in proc.stdout.split(" - ")[1]
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"), [([], CRITICAL), (["--unreachable", "unknown"], UNKNOWN)]
+)
+def test_a_deadline_too_short_to_ask_is_the_unreachable_state(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], options: list[str], expected: int
+) -> None:
+    code, out, perf = check(capsys, "-a", sandbox.socket_path, "-t", "0.000001", *options)
+    assert code == expected
+    assert "no time left to ask chronyd within 0.000001 s" in out
+    assert perf == {}
