@@ -58,7 +58,7 @@ def _view(command: str, *, wide: bool, include_unresolved: bool) -> View:
 
 def command_parser() -> argparse.ArgumentParser:
     """The whole command line's parser (also the source of the man page and completion)."""
-    return build_parser(_EXTRA, restricted={"check": check.GLOBAL_OPTIONS})
+    return build_parser(_EXTRA, restricted={"check": check.SHARED_OPTIONS})
 
 
 def _run(argv: Sequence[str]) -> int:
@@ -70,7 +70,8 @@ def _run(argv: Sequence[str]) -> int:
             prog = f"{parser.prog} {args.command}"
             raise UsageError(f"unrecognized arguments: {' '.join(extras)}", prog)
         given = [name for name in DEFAULTS if hasattr(args, name)]
-        for name, default in DEFAULTS.items():
+        # For check, --timeout is the plugin's deadline, with a default of its own.
+        for name, default in (check.DEFAULTS if args.command == "check" else DEFAULTS).items():
             if not hasattr(args, name):
                 setattr(args, name, default)
         if args.command == "check":

@@ -16,7 +16,7 @@ from pychrony.sandbox import Sandbox
 
 DEAD = "127.0.0.1:1"
 # 'label'=value[UOM];[warn];[crit];[min];[max], values without exponents.
-PERF_ITEM = re.compile(r"^[a-z_]+=-?[0-9.]+(s|%|B|c)?(;[^; ]*){0,4}$")
+PERF_ITEM = re.compile(r"^[a-z_]+=(-?[0-9.]+|U)(s|%|B|c)?(;[^; ]*){0,4}$")
 LINE = re.compile(r"^CHRONY (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+( \| [^\n]+)?\n$")
 
 

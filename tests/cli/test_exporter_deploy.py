@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pychrony.cli.args import build_parser
 from pychrony.cli.exporter.webconfig import load
-from pychrony.cli.main import _EXTRA
+from pychrony.cli.main import command_parser
 from tests.conftest import missing
 
 MONITORING = Path(__file__).parents[2] / "docs" / "monitoring"
@@ -50,7 +49,7 @@ def test_the_unit_is_hardened_and_runs_without_root() -> None:
 def test_the_units_command_line_is_one_the_exporter_accepts() -> None:
     command = _unit(UNIT.read_text())["ExecStart"][0].split()
     assert Path(command[0]).name == "pychrony"
-    args, extras = build_parser(_EXTRA).parse_known_args(command[1:])
+    args, extras = command_parser().parse_known_args(command[1:])
     assert extras == []
     assert args.command == "exporter"
     assert args.addresses == ["/run/chrony/chronyd.sock"]

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from typing import IO
 
 import pytest
 
 from pychrony.sandbox import Sandbox
+from tests.helpers.relay import LatencyRelay
 
 pytestmark = pytest.mark.reliability
 
@@ -129,8 +133,24 @@ def test_check_with_an_unwritable_stdout_exits_unknown_without_a_traceback(
 def test_check_help_lists_only_what_check_accepts() -> None:
     proc = pychrony("check", "--help")
     assert proc.returncode == 0
-    for option in ("-a ADDRESS", "--timeout", "--retries", "-H", "-w RANGE", "--unreachable"):
+    for option in (
+        "-a ADDRESS",
+        "-t S, --timeout S",
+        "--retries",
+        "-H",
+        "-w RANGE",
+        "--unreachable",
+        "-j RANGE, --jitter-warning RANGE",
+        "-k RANGE, --jitter-critical RANGE",
+        "-F RANGE, --frequency-warning RANGE",
+        "-G RANGE, --frequency-critical RANGE",
+        "--update-age-warning RANGE",
+        "--max-update-age RANGE",
+        "-v, --verbose",
+        "-V, --version",
+    ):
         assert option in proc.stdout, option
+    assert "sourcestats Std Dev" in proc.stdout  # which statistic -j/-k judge
     for option in ("--format", "--watch", "--count", "--max-connections"):
         assert option not in proc.stdout, option
 
@@ -176,3 +196,88 @@ def test_help_to_a_full_stdout_ends_without_a_traceback() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "Exception ignored" not in proc.stderr
+
+
+@pytest.fixture
+def silent() -> Iterator[str]:
+    """A UDP command port on loopback that takes requests and never answers."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+# Interpreter start-up and imports come before the deadline starts counting.
+_STARTUP = 3.0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "-t", "2"],
+        ["check", "--timeout", "2"],
+        ["--timeout", "2", "check"],  # the global spelling means the deadline for check
+        ["check", "-t", "2", "--retries", "5"],
+        ["check", "-t", "2", "--retries", "0"],
+    ],
+)
+def test_a_silent_chronyd_is_critical_within_the_deadline(silent: str, argv: list[str]) -> None:
+    # Without the deadline, the default policy (1 s, 2 resends) waits 7 s per request.
+    started = time.monotonic()
+    proc = pychrony("-a", silent, *argv)
+    elapsed = time.monotonic() - started
+    line = status_line(proc)
+    assert proc.returncode == 2, line
+    assert line.startswith(f"CHRONY CRITICAL - chronyd at {silent}: "), line
+    assert elapsed < 2 + _STARTUP, elapsed
+    assert " | " not in line
+
+
+def test_a_silent_chronyd_can_be_unknown_within_the_deadline(silent: str) -> None:
+    started = time.monotonic()
+    proc = pychrony("-a", silent, "check", "-t", "1", "--unreachable", "unknown", "-vvv")
+    elapsed = time.monotonic() - started
+    line = status_line(proc)  # one line: no detail without an answer
+    assert proc.returncode == 3, line
+    assert elapsed < 1 + _STARTUP, elapsed
+
+
+def test_the_default_deadline_is_the_guidelines_ten_seconds(silent: str) -> None:
+    started = time.monotonic()
+    proc = pychrony("-a", silent, "check")
+    elapsed = time.monotonic() - started
+    status_line(proc)
+    assert proc.returncode == 2
+    # The first request's share of 10 s is waited out in full (the old policy
+    # waited 7 s), and nothing is asked after it fails.
+    assert 10 / 3 - 0.2 < elapsed < 10 / 3 + _STARTUP, elapsed
+
+
+@pytest.mark.parametrize("level", ["-v", "-vv", "-vvv"])
+def test_verbose_output_starts_with_the_status_line(sandbox: Sandbox, level: str) -> None:
+    proc = pychrony("-a", sandbox.socket_path, "check", level, "-w", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    first, *rest = proc.stdout.splitlines(keepends=True)
+    assert LINE.match(first), first
+    assert (len(rest) > 0) == (level != "-v")
+    assert all("|" not in line for line in rest)  # no stray performance data
+
+
+def test_a_slow_chronyd_is_read_within_the_deadline_or_reported_within_it(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every reply 0.1 s late: a report of N records takes (1 + N) x 0.1 s.
+    from pychrony.cli import main
+
+    with LatencyRelay(sandbox.udp_address) as relay:
+        slow = relay.add(delay=0.1)
+        relay.start()
+        for deadline, retries, expected in ((4.0, 0, 0), (4.0, 2, 0), (1.0, 0, 2), (1.0, 3, 2)):
+            started = time.monotonic()
+            code = main(["-a", slow, "check", "-t", str(deadline), "--retries", str(retries)])
+            elapsed = time.monotonic() - started
+            out = capsys.readouterr().out
+            assert LINE.match(out), out
+            # Three requests of 0.2-0.5 s each fit 4 s, not 1 s; either way the
+            # run ends within the deadline, judged in-process (no start-up).
+            assert code == expected, (deadline, retries, out)
+            assert elapsed < deadline, (deadline, retries, elapsed)
