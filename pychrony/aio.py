@@ -305,6 +305,9 @@ async def _readable(loop: asyncio.AbstractEventLoop, wait: Wait) -> bool:
     delay = wait.until - time.monotonic()
     if delay <= 0:
         return False
+    if wait.sleeps:
+        await asyncio.sleep(delay)
+        return False
     ready: asyncio.Future[bool] = loop.create_future()
     loop.add_reader(wait.fd, _settle, ready, True)
     timer = loop.call_later(delay, _settle, ready, False)
