@@ -34,7 +34,7 @@ from typing import Protocol
 
 from .records import _STRING_LOCK
 
-__all__ = ["Retirable", "exiting", "track"]
+__all__ = ["Retirable", "exiting", "track", "wait_for_cleanup"]
 
 
 class Retirable(Protocol):
@@ -50,6 +50,7 @@ class Retirable(Protocol):
 _LIVE: weakref.WeakSet[Retirable] = weakref.WeakSet()
 _LIVE_LOCK = threading.Lock()
 _EXITING = threading.Event()
+_CLEANED = threading.Event()
 
 
 def track(session: Retirable) -> None:
@@ -63,15 +64,28 @@ def exiting() -> bool:
     return _EXITING.is_set()
 
 
+def wait_for_cleanup(timeout: float) -> None:
+    """Block a call made while exiting until the exit cleanup is over (at most ``timeout``).
+
+    Such a call fails anyway; waiting first keeps daemon threads that retry
+    in a loop from spinning, which would starve the calls still in flight
+    that the cleanup is waiting for.
+    """
+    _CLEANED.wait(min(timeout, threading.TIMEOUT_MAX))
+
+
 def _live() -> list[Retirable]:
     with _LIVE_LOCK:
         return list(_LIVE)
 
 
 def _at_exit() -> None:
-    _EXITING.set()
-    for session in _live():
-        session.retire()
+    _EXITING.set()  # from now on no call starts: calls in flight all end by their deadlines
+    try:
+        for session in _live():
+            session.retire()
+    finally:
+        _CLEANED.set()
 
 
 def _after_fork_in_child() -> None:

@@ -186,7 +186,6 @@ class Session:
         self._state: dict[str, Any] = {"session": None, "fd": None, "pid": None}
         self._address: str | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
-        self._retired = False
 
     # -- state ---------------------------------------------------------------
 
@@ -238,12 +237,10 @@ class Session:
         with self._lock:
             if self.is_open:
                 return
-            if self._retired or lifecycle.exiting():
+            if lifecycle.exiting():
                 # A session opened now would outlive the exit cleanup and
                 # leave its client socket file behind.
-                raise ChronyConnectionError(
-                    f"cannot connect to {self.describe()}: the interpreter is exiting"
-                )
+                raise self._exiting_error()
             fd, chosen = self._open_socket()
             ffi, lib = _native.load()
             holder = ffi.new("chrony_session **")
@@ -259,6 +256,11 @@ class Session:
             self._finalizer = weakref.finalize(self, _release, lib, self._state, self._lock)
             self._finalizer.atexit = False
             lifecycle.track(self)
+
+    def _exiting_error(self) -> ChronyConnectionError:
+        return ChronyConnectionError(
+            f"cannot use the connection to {self.describe()}: the interpreter is exiting"
+        )
 
     def _open_socket(self) -> tuple[int, str]:
         """Open the first candidate address that opens; return its fd and the address."""
@@ -315,7 +317,6 @@ class Session:
         still busy, it is leaked instead of freed, and only its client socket
         file is removed.
         """
-        self._retired = True
         wait = min(self.budget + _RETIRE_GRACE, threading.TIMEOUT_MAX)
         if self._lock.acquire(timeout=wait):
             try:
@@ -378,8 +379,9 @@ class Session:
         """
         limit = self.budget
         deadline = time.monotonic() + limit
-        if self._retired:
-            self.open()  # raises: nothing opens at exit
+        if lifecycle.exiting():
+            lifecycle.wait_for_cleanup(limit)
+            raise self._exiting_error()
         # A huge timeout can make the budget infinite; the lock takes at most
         # TIMEOUT_MAX. Try it without a timeout first: that is the usual case
         # and costs a third as much.
@@ -389,10 +391,10 @@ class Session:
         ):
             raise self.busy_error(what)
         try:
-            if self._retired:
+            if lifecycle.exiting():
                 # Queued behind the call in flight when exit began: end now, so
                 # retire() gets the session as soon as that call is over.
-                self.open()  # raises
+                raise self._exiting_error()
             return drive_blocking(steps(deadline), self._pollers)
         finally:
             lock.release()
