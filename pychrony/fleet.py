@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ._core.session import budget
+from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, budget
 from .aio import AsyncChronyConnection
 from .connection import ChronyConnection
 from .exceptions import ChronyError, ChronyLibraryError, ChronyTimeoutError
@@ -97,13 +97,13 @@ async def gather(
     addresses: Iterable[str | None],
     *,
     reports: Iterable[str] = DEFAULT_REPORTS,
-    timeout: float = 1.0,
-    retries: int = 2,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
 ) -> dict[str | None, ServerResult]:
     """Query every server for every report concurrently.
 
     Each (server, report) pair runs on its own connection with its own budget
-    of ``timeout * (2 ** (retries + 1) - 1)`` seconds, so the whole call
+    (:doc:`/guide/timeouts`), so the whole call
     takes about as long as the slowest single report, however many servers
     there are. Each pair holds one socket while it runs.
 
@@ -162,8 +162,8 @@ def gather_sync(
     addresses: Iterable[str | None],
     *,
     reports: Iterable[str] = DEFAULT_REPORTS,
-    timeout: float = 1.0,
-    retries: int = 2,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
 ) -> dict[str | None, ServerResult]:
     """:func:`gather` for code that is not running an event loop.
 
@@ -241,8 +241,8 @@ def each_server(
     addresses: Sequence[str | None],
     fetch: Callable[[ChronyConnection], T],
     *,
-    timeout: float = 1.0,
-    retries: int = 2,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
     calls: int = 1,
 ) -> list[Answer[T]]:
     """Run ``fetch`` on a connection to every server at once; answers in order.

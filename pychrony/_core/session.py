@@ -35,7 +35,7 @@ import select
 import threading
 import time
 import weakref
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple, NoReturn, TypeVar, cast
 
@@ -145,9 +145,13 @@ class _Exchange:
 
     what: str
     deadline: float
-    wait: float
+    waits: Iterator[float]  # the policy's waits, one per attempt
+    wait: float = 0.0
     attempts: int = 0
     reopened: bool = False
+
+    def __post_init__(self) -> None:
+        self.wait = next(self.waits)
 
     def attempt_end(self) -> float:
         return min(time.monotonic() + self.wait, self.deadline)
@@ -497,7 +501,7 @@ class Session:
         on a fresh one instead of inheriting libchrony's "needs response" state.
         """
         self.open()
-        exchange = _Exchange(what, deadline, self.timeout)
+        exchange = _Exchange(what, deadline, self.policy.waits())
         try:
             while True:
                 exchange.attempts += 1
@@ -578,9 +582,9 @@ class Session:
         return True
 
     def _prepare_resend(self, exchange: _Exchange, outcome: _Outcome) -> None:
-        """Double the wait for the next attempt, or end the exchange when none is left."""
+        """Take the next attempt's (longer) wait, or end the exchange when none is left."""
         if time.monotonic() < exchange.deadline and exchange.attempts <= self.retries:
-            exchange.wait *= 2
+            exchange.wait = next(exchange.waits, exchange.wait)
             return
         if outcome is _Outcome.MALFORMED:
             self._fail(ErrorCode.INVALID_RESPONSE, exchange.what, 0)

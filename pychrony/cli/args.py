@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import NoReturn
 
 from .. import __version__
+from .._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..models.catalog import REPORTS
 from .exitcodes import EPILOG
 
@@ -21,8 +22,8 @@ __all__ = ["DEFAULTS", "UsageError", "build_parser"]
 FORMATS = ("table", "json", "csv")
 DEFAULTS: dict[str, object] = {
     "addresses": None,
-    "timeout": 1.0,
-    "retries": 2,
+    "timeout": DEFAULT_TIMEOUT,
+    "retries": DEFAULT_RETRIES,
     "format": "table",
     "watch": None,
     "count": None,

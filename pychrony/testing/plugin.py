@@ -40,6 +40,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from .._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..connection import ChronyConnection
 from ..exceptions import ChronyLibraryError
 from ..sandbox import Sandbox, SandboxError
@@ -107,7 +108,7 @@ def chrony_connection(
     request: pytest.FixtureRequest, chrony_address: str
 ) -> Iterator[ChronyConnection]:
     """An open connection to the sandbox, closed after the test."""
-    conn = ChronyConnection(chrony_address, timeout=1.0, retries=2)
+    conn = ChronyConnection(chrony_address, timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES)
     try:
         conn.open()
     except ChronyLibraryError as exc:

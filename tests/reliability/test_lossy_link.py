@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from pychrony import AsyncChronyConnection, ChronyConnection, ChronyDataError, ChronyError
-from pychrony._core.session import budget
+from pychrony._core.timing import budget
 from pychrony.sandbox import Sandbox
 from tests.helpers.faulty_relay import FaultRates, FaultyRelay
 
