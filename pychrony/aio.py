@@ -152,7 +152,8 @@ class AsyncChronyConnection(SessionInfo):
         if not await self._turns.acquire(self._session.budget):
             raise self._session.busy_error(what)
         try:
-            return await drive_async(make_steps(deadline))
+            with self._session.held():
+                return await drive_async(make_steps(deadline))
         finally:
             self._turns.release()
 

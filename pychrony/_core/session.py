@@ -403,6 +403,30 @@ class Session:
         finally:
             lock.release()
 
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the session for a call driven elsewhere (the asyncio driver), never waiting.
+
+        The asyncio driver serialises its own tasks; holding the lock as well
+        keeps :meth:`retire` from freeing the C session under a call running
+        on an event loop in another thread.
+
+        Raises:
+            ChronyConnectionError: the interpreter is exiting, or another
+                thread holds the session (it belongs to one event loop).
+        """
+        if lifecycle.exiting() or not self._lock.acquire(blocking=False):
+            if lifecycle.exiting():
+                raise self._exiting_error()
+            raise ChronyConnectionError(
+                f"the connection to {self.describe()} is in use by another thread; "
+                "an asynchronous connection belongs to one event loop"
+            )
+        try:
+            yield
+        finally:
+            self._lock.release()
+
     def record_count(self, report: str) -> int:
         """Number of records chronyd holds for ``report``.
 

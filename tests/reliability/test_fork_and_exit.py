@@ -4,7 +4,8 @@
   drops the sessions it inherited without removing the parent's client
   socket file (libchrony's ``chrony_close_socket`` would) and opens its own
   on first use; a child that simply exits leaves the parent's socket alone.
-- A process whose daemon threads are inside calls when it exits neither
+- A process whose daemon threads (blocking calls, and an event loop) are
+  inside calls when it exits neither
   crashes (the C session is freed only under its lock) nor leaves a client
   socket file in chronyd's directory.
 
@@ -76,8 +77,8 @@ print("ok")
 """
 
 _EXIT = """
-import sys, threading, time
-from pychrony import ChronyConnection, ChronyError
+import asyncio, sys, threading, time
+from pychrony import AsyncChronyConnection, ChronyConnection, ChronyError
 
 path = sys.argv[1]
 shared = ChronyConnection(path, timeout=0.2, retries=1)
@@ -89,10 +90,20 @@ def loop(conn):
         except ChronyError:
             pass
 
+async def aloop():
+    async with AsyncChronyConnection(path, timeout=0.2, retries=1) as conn:
+        while True:
+            try:
+                await conn.get_sources()
+            except ChronyError:
+                await asyncio.sleep(0)
+
 for i in range(6):
     threading.Thread(target=loop, args=(shared,), daemon=True).start()
     own = ChronyConnection(path, timeout=0.2, retries=1)
     threading.Thread(target=loop, args=(own,), daemon=True).start()
+# An event loop in a daemon thread: its calls are inside libchrony too.
+threading.Thread(target=asyncio.run, args=(aloop(),), daemon=True).start()
 time.sleep(0.05 + 0.25 * int(sys.argv[2]) / 10)
 if sys.argv[3] == "raise":
     raise RuntimeError("an exception exit")
