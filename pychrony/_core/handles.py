@@ -33,6 +33,16 @@ _SOCKETS_LOCK = threading.Lock()
 _FD_LOCKS: dict[int, threading.Lock] = {}
 
 
+def _after_fork_in_child() -> None:
+    # Parent threads may have held these at the fork; they do not exist here.
+    global _SOCKETS_LOCK, _FD_LOCKS
+    _SOCKETS_LOCK = threading.Lock()
+    _FD_LOCKS = {}
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def fd_lock(fd: int) -> threading.Lock:
     """The lock serialising waits and receives on ``fd``."""
     with _SOCKETS_LOCK:
