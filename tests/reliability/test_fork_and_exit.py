@@ -52,9 +52,18 @@ def raw_call():
     return c.chrony_get_report_number_records(session)
 
 raw_call()
+if mode == "busy":
+    # Threads inside calls on the same connections at the moment of the fork:
+    # the child must not inherit their locks held.
+    import threading
+    def busy():
+        while True:
+            conn.get_sources()
+    for _ in range(3):
+        threading.Thread(target=busy, daemon=True).start()
 pid = os.fork()
 if pid == 0:
-    if mode == "calls":
+    if mode in ("calls", "busy"):
         # The child's own sessions: the typed one reopens, the C-mirror one is new.
         conn.get_tracking()
         conn.get_sources()
@@ -130,7 +139,7 @@ def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("mode", ["exits", "calls"])
+@pytest.mark.parametrize("mode", ["exits", "calls", "busy"])
 def test_parent_and_child_both_keep_working_after_fork(sandbox: Sandbox, mode: str) -> None:
     before = _files(sandbox)
     done = _run(_FORK, sandbox.socket_path, mode)
