@@ -8,7 +8,8 @@ it, and both used to crash or break a working process:
   the GIL during C calls): freeing it then is a use-after-free. Instead
   :func:`_at_exit` first marks the process as exiting (no session opens
   again), then *retires* every live session: it waits for the call in
-  flight, at most that call's budget, and closes the session under its lock;
+  flight (woken at once through :func:`wake_fd`, or at most that call's
+  budget), and closes the session under its lock;
   a session still busy after that is leaked rather than freed under a
   running call (the process is ending anyway).
 - **fork().** A child inherits every session, sharing the parent's sockets.
@@ -27,6 +28,7 @@ weakly, so it never keeps one alive.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import threading
 import weakref
@@ -34,7 +36,7 @@ from typing import Protocol
 
 from .records import _STRING_LOCK
 
-__all__ = ["Retirable", "exiting", "track", "wait_for_cleanup"]
+__all__ = ["Retirable", "exiting", "track", "wait_for_cleanup", "wake_fd"]
 
 
 class Retirable(Protocol):
@@ -47,10 +49,21 @@ class Retirable(Protocol):
         """In a forked child: drop the parent's socket and session untouched."""
 
 
+def _wake_pipe() -> tuple[int, int]:
+    read_end, write_end = os.pipe()
+    for fd in (read_end, write_end):
+        os.set_blocking(fd, False)
+        os.set_inheritable(fd, False)
+    return read_end, write_end
+
+
 _LIVE: weakref.WeakSet[Retirable] = weakref.WeakSet()
 _LIVE_LOCK = threading.Lock()
 _EXITING = threading.Event()
 _CLEANED = threading.Event()
+# Readable from the moment exit begins: the blocking driver polls it beside
+# the socket, so calls in flight end at once instead of at their deadline.
+_WAKE_READ, _WAKE_WRITE = _wake_pipe()
 
 
 def track(session: Retirable) -> None:
@@ -62,6 +75,11 @@ def track(session: Retirable) -> None:
 def exiting() -> bool:
     """Whether the interpreter is exiting (no session may open any more)."""
     return _EXITING.is_set()
+
+
+def wake_fd() -> int:
+    """A descriptor that becomes readable when the interpreter starts exiting."""
+    return _WAKE_READ
 
 
 def wait_for_cleanup(timeout: float) -> None:
@@ -80,7 +98,9 @@ def _live() -> list[Retirable]:
 
 
 def _at_exit() -> None:
-    _EXITING.set()  # from now on no call starts: calls in flight all end by their deadlines
+    _EXITING.set()  # from now on no call starts
+    with contextlib.suppress(OSError):
+        os.write(_WAKE_WRITE, b"\0")  # and calls in flight end at their next wait
     try:
         for session in _live():
             session.retire()
@@ -89,9 +109,14 @@ def _at_exit() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _LIVE_LOCK
+    global _LIVE_LOCK, _WAKE_READ, _WAKE_WRITE
     # The parent's lock may have been held by a thread that does not exist here.
     _LIVE_LOCK = threading.Lock()
+    # The pipe is the parent's: the child's exit must not wake the parent's calls.
+    for fd in (_WAKE_READ, _WAKE_WRITE):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _WAKE_READ, _WAKE_WRITE = _wake_pipe()
     for session in _live():
         session.forget_inherited()
 

@@ -569,7 +569,10 @@ class Session:
         while lib.chrony_needs_response(session):
             if time.monotonic() >= until:
                 return _Outcome.LOST
-            if not (yield Wait(self._state["fd"], until)):
+            readable = yield Wait(self._state["fd"], until)
+            if lifecycle.exiting():
+                raise self._exiting_error()  # exit's cleanup waits for this call
+            if not readable:
                 continue
             code = lib.chrony_process_response(session)
             if code != ErrorCode.OK:
@@ -622,6 +625,8 @@ class Session:
         """Wait until ``until`` without reading the socket (nothing is pending)."""
         while time.monotonic() < until:
             yield Wait(-1, until)
+            if lifecycle.exiting():
+                raise self._exiting_error()
 
     def _timeout(self, message: str) -> ChronyTimeoutError:
         self.close()  # late replies die with the socket; a later call starts clean
@@ -667,7 +672,9 @@ def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
         wait = next(steps)
         while True:
             if wait.sleeps:
-                time.sleep(max(0.0, min(wait.until - time.monotonic(), _POLL_SLICE)))
+                # Sleep, but wake when exit begins (select: the pipe's fd is low).
+                pause = max(0.0, min(wait.until - time.monotonic(), _POLL_SLICE))
+                select.select([lifecycle.wake_fd()], [], [], pause)
                 wait = steps.send(False)
                 continue
             if wait.fd != polled_fd:  # the first wait, or a new socket after a reopen
@@ -675,6 +682,7 @@ def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
                 if poller is None:
                     poller = select.poll()
                     poller.register(wait.fd, select.POLLIN)
+                    poller.register(lifecycle.wake_fd(), select.POLLIN)
                     if pollers is not None:
                         pollers.clear()  # one socket at a time
                         pollers[wait.fd] = poller
@@ -683,7 +691,7 @@ def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
             # poll() takes a C int of milliseconds: wait a long deadline in slices
             # (the steps wait again while time remains).
             wait_ms = max(1, math.ceil(min(remaining, _POLL_SLICE) * 1000))
-            readable = remaining > 0 and bool(poller.poll(wait_ms))
+            readable = remaining > 0 and any(fd == wait.fd for fd, _ in poller.poll(wait_ms))
             wait = steps.send(readable)
     except StopIteration as done:
         return cast(T, done.value)
