@@ -97,7 +97,8 @@ def test_a_count_at_the_limit_ends_when_the_budget_is_spent(
     relay = hostile(MAX_RECORDS)
     with ChronyConnection(relay.address, timeout=TIMEOUT, retries=RETRIES) as conn:
         start = time.monotonic()
-        with pytest.raises(ChronyTimeoutError, match="budget"):
+        # Ends at the deadline: between records, or inside the last one's wait.
+        with pytest.raises(ChronyTimeoutError):
             conn.get_sources()
         elapsed = time.monotonic() - start
     assert elapsed <= BUDGET + SLACK, elapsed
