@@ -29,8 +29,8 @@ pytestmark = pytest.mark.reliability
 
 # Scenarios per test: each exit is a race, so one run proves little; the
 # issue's acceptance run (200 in a row) is in the report, this keeps the
-# suite's share of it under half a minute.
-EXIT_RUNS = 10
+# suite's share of it around twenty seconds.
+EXIT_RUNS = 20
 RUN_TIMEOUT = 30.0
 
 _FORK = """
@@ -113,7 +113,7 @@ for i in range(6):
     threading.Thread(target=loop, args=(own,), daemon=True).start()
 # An event loop in a daemon thread: its calls are inside libchrony too.
 threading.Thread(target=asyncio.run, args=(aloop(),), daemon=True).start()
-time.sleep(0.05 + 0.25 * int(sys.argv[2]) / 10)
+time.sleep(0.05 + 0.25 * int(sys.argv[2]) / 20)
 if sys.argv[3] == "raise":
     raise RuntimeError("an exception exit")
 sys.exit(0)
