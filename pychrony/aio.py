@@ -37,6 +37,7 @@ from typing import TypeVar, cast
 from ._core.report_names import supported_reports
 from ._core.session import Session, Steps, Wait
 from ._core.session_info import SessionInfo
+from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ._fetch import typed_steps
 from .libchrony._errors import AuthorizationError, ResponseError, translated
 from .libchrony._generic import SKIPPED_CODES, _single_record
@@ -77,7 +78,7 @@ class AsyncChronyConnection(SessionInfo):
     Use it with ``async with``; it may be entered again after the block ends.
     Addresses, ``timeout`` and ``retries`` mean exactly what they mean for
     :class:`~pychrony.ChronyConnection`, and so do the exceptions: no call
-    takes longer than ``timeout * (2 ** (retries + 1) - 1)`` seconds, counted
+    takes longer than its budget (:doc:`/guide/timeouts`), counted
     from the call, including any wait for other tasks' calls on the same
     connection (that wait ends in :class:`~pychrony.ChronyTimeoutError`
     saying the connection was busy).
@@ -96,7 +97,11 @@ class AsyncChronyConnection(SessionInfo):
     """
 
     def __init__(
-        self, address: str | None = None, *, timeout: float = 1.0, retries: int = 2
+        self,
+        address: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
     ) -> None:
         self._session = Session(address, timeout, retries)
         self._turns = _Turns()
@@ -147,7 +152,8 @@ class AsyncChronyConnection(SessionInfo):
         if not await self._turns.acquire(self._session.budget):
             raise self._session.busy_error(what)
         try:
-            return await drive_async(make_steps(deadline))
+            with self._session.held():
+                return await drive_async(make_steps(deadline))
         finally:
             self._turns.release()
 
@@ -304,6 +310,9 @@ async def _readable(loop: asyncio.AbstractEventLoop, wait: Wait) -> bool:
     """Whether ``wait.fd`` becomes readable before ``wait.until``."""
     delay = wait.until - time.monotonic()
     if delay <= 0:
+        return False
+    if wait.sleeps:
+        await asyncio.sleep(delay)
         return False
     ready: asyncio.Future[bool] = loop.create_future()
     loop.add_reader(wait.fd, _settle, ready, True)

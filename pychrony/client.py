@@ -139,6 +139,7 @@ from ._core.handles import ChronySession, ChronySocket, fd_lock, socket_for_fd
 from ._core.report_names import supported_reports
 from ._core.session import _STRING_LOCK
 from ._core.timespec import TimeSpec, as_chronyc_reads
+from ._core.timing import DEFAULT_TIMEOUT
 from .exceptions import ChronyLibraryError, ChronyTimeoutError
 
 __all__ = [
@@ -186,8 +187,8 @@ _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _UINT64_MAX = 2**64 - 1
 _POLL_MAX_MS = _INT_MAX  # poll(2) takes a C int of milliseconds
 
-# The default wait of chrony_process_response: chronyc's own first timeout.
-DEFAULT_TIMEOUT = 1.0
+# The default wait of chrony_process_response is chronyc's own first timeout
+# (DEFAULT_TIMEOUT, imported from the retry policy).
 
 
 # -- argument checks ---------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import cast
 
 from ._core.session import Session, Steps
 from ._core.session_info import SessionInfo
+from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ._fetch import typed_steps
 from .libchrony._generic import GenericReports
 from .models import (
@@ -57,8 +58,8 @@ class ChronyConnection(SessionInfo, GenericReports):
         timeout: seconds to wait for a reply before resending (chronyc's
             ``timeout``).
         retries: how many times to resend, doubling the wait each time
-            (chronyc's ``retries``). No call blocks longer than
-            ``timeout * (2 ** (retries + 1) - 1)`` seconds.
+            (chronyc's ``retries``). No call blocks longer than its budget,
+            ``timeout`` doubled on each resend and summed (:doc:`/guide/timeouts`).
 
     Thread safety: one connection may be shared by any number of threads
     (pychrony 2.x's were not). Calls are serialised, one request in flight at
@@ -75,7 +76,11 @@ class ChronyConnection(SessionInfo, GenericReports):
     """
 
     def __init__(
-        self, address: str | None = None, *, timeout: float = 1.0, retries: int = 2
+        self,
+        address: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
     ) -> None:
         self._session = Session(address, timeout, retries)
         self._typed: dict[str, tuple[Callable[[float], Steps[object]], str]] = {}

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ._core.session import budget
+from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, budget
 from .aio import AsyncChronyConnection
 from .connection import ChronyConnection
 from .exceptions import ChronyError, ChronyLibraryError, ChronyTimeoutError
@@ -129,14 +129,14 @@ async def gather(
     addresses: Iterable[str | None],
     *,
     reports: Iterable[str] = DEFAULT_REPORTS,
-    timeout: float = 1.0,
-    retries: int = 2,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> dict[str | None, ServerResult]:
     """Query every server for every report concurrently.
 
     Each (server, report) pair runs on its own connection with its own budget
-    of ``timeout * (2 ** (retries + 1) - 1)`` seconds. At most
+    (:doc:`/guide/timeouts`). At most
     ``max_connections`` pairs run at once; the others wait for a slot, in the
     order given, and their budget starts only when they get one: a server's
     result (its data, or its own timeout) never depends on how many servers
@@ -204,8 +204,8 @@ def gather_sync(
     addresses: Iterable[str | None],
     *,
     reports: Iterable[str] = DEFAULT_REPORTS,
-    timeout: float = 1.0,
-    retries: int = 2,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> dict[str | None, ServerResult]:
     """:func:`gather` for code that is not running an event loop.
@@ -295,8 +295,8 @@ def each_server(
     addresses: Sequence[str | None],
     fetch: Callable[[ChronyConnection], T],
     *,
-    timeout: float = 1.0,
-    retries: int = 2,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
     calls: int = 1,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> list[Answer[T]]:

@@ -10,14 +10,15 @@ refuse use after release with a Python exception.
 
 from __future__ import annotations
 
+import os
 import socket
-import struct
 import threading
 import warnings
 import weakref
 from typing import Any
 
 from .. import _native
+from .sockets import guard_socket
 
 __all__ = ["ChronySession", "ChronySocket", "fd_lock", "socket_for_fd"]
 
@@ -31,11 +32,15 @@ _SOCKETS_LOCK = threading.Lock()
 # after the other consumed it.
 _FD_LOCKS: dict[int, threading.Lock] = {}
 
-# Kernel-level backstop on libchrony's blocking send and recv: a Unix socket
-# whose chronyd is stopped with a full queue would block send forever, and a
-# datagram taken by another reader of the fd would block recv. The normal
-# deadline is chrony_process_response's poll; this only bounds the rest.
-_KERNEL_TIMEOUT = struct.pack("@ll", 2, 0)  # struct timeval: 2 s
+
+def _after_fork_in_child() -> None:
+    # Parent threads may have held these at the fork; they do not exist here.
+    global _SOCKETS_LOCK, _FD_LOCKS
+    _SOCKETS_LOCK = threading.Lock()
+    _FD_LOCKS = {}
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def fd_lock(fd: int) -> threading.Lock:
@@ -56,12 +61,13 @@ class ChronySocket(socket.socket):
 
     An ordinary :class:`socket.socket` (``fileno()``, ``getsockname()``,
     ``with`` blocks) with kernel send and receive timeouts of 2 s (so neither
-    of libchrony's blocking calls can hang), whose :meth:`close` hands the
-    fd back to libchrony, which
-    also removes the client-side Unix socket file (``libchrony.N`` beside
-    chronyd's socket) it bound when opening. Closing is idempotent, and a
-    socket dropped without closing is closed the same way (with a
-    :class:`ResourceWarning`, like any socket).
+    of libchrony's blocking calls can hang), whose :meth:`close` hands the fd
+    back to libchrony, which also removes the client-side Unix socket file
+    (``libchrony.N`` beside chronyd's socket) it bound when opening. Closing
+    is idempotent, and a socket dropped without closing is closed the same
+    way (with a :class:`ResourceWarning`, like any socket). In a child
+    process after ``fork()``, closing closes only the child's copy of the fd:
+    the socket file belongs to the parent.
 
     Args:
         fd: a descriptor returned by libchrony's ``chrony_open_socket``; the
@@ -70,8 +76,10 @@ class ChronySocket(socket.socket):
 
     def __init__(self, fd: int) -> None:
         super().__init__(fileno=fd)
-        self.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _KERNEL_TIMEOUT)
-        self.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _KERNEL_TIMEOUT)
+        # Blocking as in C, but a stopped chronyd's full queue (or a datagram
+        # taken by another reader of the fd) cannot block a call for long.
+        guard_socket(fd, blocking=True)
+        self._pid = os.getpid()
         with _SOCKETS_LOCK:
             _SOCKETS[fd] = self
 
@@ -83,6 +91,11 @@ class ChronySocket(socket.socket):
         with _SOCKETS_LOCK:
             if _SOCKETS.get(fd) is self:
                 del _SOCKETS[fd]
+        if self._pid != os.getpid():
+            # Inherited over fork(): the client socket file is the parent's,
+            # still in use there; close only this process's copy of the fd.
+            os.close(fd)
+            return
         _, lib = _native.load()
         lib.chrony_close_socket(fd)
 

@@ -26,6 +26,8 @@ with ``poll`` for :class:`~pychrony.ChronyConnection` and the generic layer,
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import errno
 import math
 import os
@@ -33,8 +35,9 @@ import select
 import threading
 import time
 import weakref
-from collections.abc import Callable, Generator
-from typing import Any, NamedTuple, TypeVar, cast
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple, NoReturn, TypeVar, cast
 
 from .. import _native
 from ..exceptions import (
@@ -43,12 +46,16 @@ from ..exceptions import (
     ChronyPermissionError,
     ChronyTimeoutError,
 )
+from . import lifecycle
 from .address import Transport, candidates_for, transport_of, validate_address, validate_port
 from .constants import ErrorCode
 from .errors import DESCRIPTOR_ERRNOS, PERMISSION_HINT, describe_exhaustion, exception_for
 from .records import _STRING_LOCK, RawField, RawRecord, read_fields
+from .sockets import WOULD_BLOCK, guard_socket, remove_client_socket_file
+from .timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryPolicy, budget, validate_timing
 
 __all__ = [
+    "MAX_RECORDS",
     "_STRING_LOCK",
     "RawField",
     "RawRecord",
@@ -62,9 +69,19 @@ __all__ = [
 
 T = TypeVar("T")
 
-# A chronyd with more records than this is not a chronyd; stop before looping
-# on a corrupt count.
+# The most records a report of a real chronyd can have: chronyd refuses to
+# add an NTP source beyond 65536 (MAX_SOURCES in its ntp_sources.c), and the
+# per-source reports (sources, sourcestats, selectdata, ntpdata, authdata)
+# have one record per source. A larger count comes from a corrupt or hostile
+# server: refuse it before sending a single record request. (Reference clocks
+# come on top of that limit, but a chronyd with 65536 NTP sources and a
+# reference clock is not a deployment.) Counts up to the limit are bounded by
+# the call's budget instead: records_steps stops when it is spent.
 MAX_RECORDS = 1 << 16
+
+# Seconds beyond a call's budget that exit waits for it: a call that times out
+# ends at its deadline and still has to close its socket.
+_RETIRE_GRACE = 0.5
 
 # The longest single poll() of the blocking driver, in seconds.
 _POLL_SLICE = 3600.0
@@ -77,41 +94,67 @@ _RECONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ENOTCONN, errno.ENOENT,
 Steps = Generator["Wait", bool, T]
 
 
-def validate_timing(timeout: object, retries: object) -> tuple[float, int]:
-    """Check ``timeout`` and ``retries`` as chronyc would accept them.
+def _release(lib: Any, state: dict[str, Any], lock: Any) -> None:
+    """Free a session's C resources once (the garbage collector's finalizer).
 
-    Raises:
-        TypeError: wrong types.
-        ValueError: non-positive or non-finite timeout, negative retries.
+    Only run when nobody holds the :class:`Session` any more, so no call can
+    be inside libchrony on it; the lock is tried anyway, and a session that is
+    somehow still busy is leaked rather than freed under the call.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
+    if not lock.acquire(blocking=False):
+        return
     try:
-        seconds = float(timeout)
-    except OverflowError:  # an int beyond any float
-        seconds = math.inf
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"timeout must be a positive, finite number of seconds, not {timeout!r}")
-    if isinstance(retries, bool) or not isinstance(retries, int):
-        raise TypeError(f"retries must be an int, not {type(retries).__name__}")
-    if not 0 <= retries <= 30:
-        raise ValueError(f"retries must be between 0 and 30, not {retries!r}")
-    return seconds, retries
+        _free(lib, state)
+    finally:
+        lock.release()
 
 
-def budget(timeout: float, retries: int) -> float:
-    """The longest one call may take: ``timeout`` doubled on each of ``retries`` resends."""
-    return float(timeout * (2 ** (retries + 1) - 1))
-
-
-def _release(lib: Any, state: dict[str, Any]) -> None:
-    """Free a session's C resources once (also run by the GC finalizer)."""
-    session, fd = state.get("session"), state.get("fd")
-    state["session"] = state["fd"] = None
+def _free(lib: Any, state: dict[str, Any]) -> None:
+    """Deinit the C session and close its socket (call with the session lock held)."""
+    session, fd, pid = state.get("session"), state.get("fd"), state.get("pid")
+    state["session"] = state["fd"] = state["pid"] = None
+    if pid is not None and pid != os.getpid():
+        # Inherited over fork() and not yet forgotten: never unlink the
+        # parent's client socket file, never touch a session its threads used.
+        _close_quietly(fd)
+        return
     if session is not None:
         lib.chrony_deinit_session(session)
     if fd is not None:
         lib.chrony_close_socket(fd)
+
+
+def _close_quietly(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+class _Outcome(enum.Enum):
+    """How one attempt of an exchange ended, short of the answer."""
+
+    ANSWERED = "answered"
+    LOST = "lost"  # no reply within the attempt's wait, or the send would have blocked
+    MALFORMED = "malformed"  # a damaged reply made libchrony give up on the request
+    REOPENED = "reopened"  # the socket was stale and has been reopened: resend at once
+
+
+@dataclass
+class _Exchange:
+    """The state of one request's exchange across its attempts."""
+
+    what: str
+    deadline: float
+    waits: Iterator[float]  # the policy's waits, one per attempt
+    wait: float = 0.0
+    attempts: int = 0
+    reopened: bool = False
+
+    def __post_init__(self) -> None:
+        self.wait = next(self.waits)
+
+    def attempt_end(self) -> float:
+        return min(time.monotonic() + self.wait, self.deadline)
 
 
 class Session:
@@ -122,6 +165,10 @@ class Session:
     includes its wait for the session (:meth:`run`). The asyncio driver
     serialises its own tasks and must be the session's only user.
 
+    The C session is freed only under the session's lock, so never while a
+    call is inside libchrony on it, also at interpreter exit and after
+    ``fork()`` (see :mod:`pychrony._core.lifecycle`).
+
     Args:
         address: Unix socket path, ``IP`` / ``IP:port`` / ``[IPv6]:port``, or
             None to try chronyd's defaults in chronyc's order.
@@ -129,17 +176,32 @@ class Session:
         retries: resends after the first request, each doubling the wait.
     """
 
-    def __init__(self, address: str | None = None, timeout: float = 1.0, retries: int = 2) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+    ) -> None:
         self.requested_address = validate_address(address)
-        self.timeout, self.retries = validate_timing(timeout, retries)
+        self.policy = RetryPolicy.of(timeout, retries)
         self._lock = threading.RLock()
         # The blocking driver's poll object, kept across calls (used under _lock).
         self._pollers: dict[int, Any] = {}
-        self._state: dict[str, Any] = {"session": None, "fd": None}
+        self._state: dict[str, Any] = {"session": None, "fd": None, "pid": None}
         self._address: str | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
 
     # -- state ---------------------------------------------------------------
+
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for the first reply."""
+        return self.policy.timeout
+
+    @property
+    def retries(self) -> int:
+        """Resends after the first request."""
+        return self.policy.retries
 
     @property
     def address(self) -> str | None:
@@ -159,7 +221,7 @@ class Session:
     @property
     def budget(self) -> float:
         """Seconds one call may take at most."""
-        return budget(self.timeout, self.retries)
+        return self.policy.budget
 
     def describe(self) -> str:
         """The address for messages: the one in use, else the one asked for."""
@@ -174,50 +236,67 @@ class Session:
             ValueError: the address has a port that is not 1-65535 in digits
                 (refused before libchrony or the network sees it).
             ChronyPermissionError: a Unix socket refused us.
-            ChronyConnectionError: nothing could be opened.
+            ChronyConnectionError: nothing could be opened, or the
+                interpreter is exiting.
             ChronyLibraryError: libchrony is missing or failed.
         """
         with self._lock:
             if self.is_open:
                 return
+            if lifecycle.exiting():
+                # A session opened now would outlive the exit cleanup and
+                # leave its client socket file behind.
+                raise self._exiting_error()
+            fd, chosen = self._open_socket()
             ffi, lib = _native.load()
-            candidates = self._candidates()
-            failures: list[str] = []
-            denied: str | None = None
-            fd = -1
-            chosen = ""
-            for candidate in candidates:
-                validate_port(candidate)  # libchrony would truncate it to 16 bits
-                fd = lib.chrony_open_socket(candidate.encode("utf-8", "surrogateescape"))
-                if fd >= 0:
-                    chosen = candidate
-                    break
-                err = ffi.errno
-                if err in (errno.EACCES, errno.EPERM) and denied is None:
-                    denied = candidate
-                failures.append(f"{candidate}: {_describe_open_errno(candidate, err)}")
-            if fd < 0:
-                if denied is not None:
-                    raise ChronyPermissionError(
-                        f"permission denied opening {denied}: {PERMISSION_HINT}"
-                    )
-                # error_code: chrony_open_socket's failure return (-1), as pychrony 2.x gave.
-                raise ChronyConnectionError(
-                    "cannot connect to chronyd: " + "; ".join(failures),
-                    error_code=fd,
-                    errno=err or None,
-                )
             holder = ffi.new("chrony_session **")
             code = lib.chrony_init_session(holder, fd)
             if code != ErrorCode.OK:
                 os_errno = ffi.errno  # why /dev/urandom failed (EMFILE: out of descriptors)
                 lib.chrony_close_socket(fd)
                 raise exception_for(code, f"starting a libchrony session on {chosen}", os_errno)
-            self._state["session"], self._state["fd"] = holder[0], fd
+            self._state.update(session=holder[0], fd=fd, pid=os.getpid())
             self._address = chosen
             # Free the C session and unlink libchrony's client socket file even
-            # when a caller forgets to close.
-            self._finalizer = weakref.finalize(self, _release, lib, self._state)
+            # when a caller forgets to close. Exit is lifecycle's business: a
+            # finalizer run at exit would not wait for calls in flight.
+            self._finalizer = weakref.finalize(self, _release, lib, self._state, self._lock)
+            self._finalizer.atexit = False
+            lifecycle.track(self)
+
+    def _exiting_error(self) -> ChronyConnectionError:
+        return ChronyConnectionError(
+            f"cannot use the connection to {self.describe()}: the interpreter is exiting"
+        )
+
+    def _open_socket(self) -> tuple[int, str]:
+        """Open the first candidate address that opens; return its fd and the address."""
+        ffi, lib = _native.load()
+        failures: list[str] = []
+        denied: str | None = None
+        err = 0
+        for candidate in self._candidates():
+            validate_port(candidate)  # libchrony would truncate it to 16 bits
+            fd = lib.chrony_open_socket(candidate.encode("utf-8", "surrogateescape"))
+            if fd >= 0:
+                try:
+                    guard_socket(fd, blocking=False)
+                except OSError:
+                    lib.chrony_close_socket(fd)
+                    raise
+                return fd, candidate
+            err = ffi.errno
+            if err in (errno.EACCES, errno.EPERM) and denied is None:
+                denied = candidate
+            failures.append(f"{candidate}: {_describe_open_errno(candidate, err)}")
+        if denied is not None:
+            raise ChronyPermissionError(f"permission denied opening {denied}: {PERMISSION_HINT}")
+        # error_code: chrony_open_socket's failure return (-1), as pychrony 2.x gave.
+        raise ChronyConnectionError(
+            "cannot connect to chronyd: " + "; ".join(failures),
+            error_code=-1,
+            errno=err or None,
+        )
 
     def _candidates(self) -> tuple[str, ...]:
         return candidates_for(self.requested_address)
@@ -226,13 +305,57 @@ class Session:
         """Release the session and socket (idempotent)."""
         with self._lock:
             if self._finalizer is not None:
-                self._finalizer()
+                self._finalizer.detach()
                 self._finalizer = None
+            _, lib = _native.load()
+            if self._state["fd"] is not None:
+                _free(lib, self._state)
             self._address = None
 
     def _reopen(self) -> None:
         self.close()
         self.open()
+
+    def retire(self) -> None:
+        """Close for good at interpreter exit, never under a running call.
+
+        Waits for a call in flight at most one budget (it cannot take longer)
+        and a moment to finish, then closes under the lock; if the session is
+        still busy, it is leaked instead of freed, and only its client socket
+        file is removed.
+        """
+        wait = min(self.budget + _RETIRE_GRACE, threading.TIMEOUT_MAX)
+        if self._lock.acquire(timeout=wait):
+            try:
+                self.close()
+            finally:
+                self._lock.release()
+            return
+        # Still busy: leak the C session and its socket (the process is
+        # ending), but leave no client socket file in chronyd's directory.
+        if self._finalizer is not None:
+            self._finalizer.detach()
+        fd = self._state["fd"]
+        if fd is not None and self._state["pid"] == os.getpid():
+            remove_client_socket_file(fd)
+
+    def forget_inherited(self) -> None:
+        """In a child after ``fork()``: drop the parent's socket and session untouched.
+
+        Only the child's copy of the descriptor is closed (the parent's socket
+        and its client socket file stay as they are); the C session is leaked,
+        since a thread of the parent may have been inside it. The next call
+        opens afresh.
+        """
+        self._lock = threading.RLock()  # it may have been held by a parent thread
+        self._pollers = {}
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        fd = self._state["fd"]
+        self._state.update(session=None, fd=None, pid=None)
+        self._address = None
+        _close_quietly(fd)
 
     # -- requests ------------------------------------------------------------
     #
@@ -248,8 +371,7 @@ class Session:
         """The error of a call whose budget ran out while another call held the session."""
         return ChronyTimeoutError(
             f"{what} from {self.describe()}: the connection was busy with other calls for "
-            f"the whole budget of {self.budget:g} s (timeout {self.timeout:g} s, "
-            f"retries {self.retries})"
+            f"the whole budget of {self.budget:g} s ({self.policy.describe()})"
         )
 
     def run(self, steps: Callable[[float], Steps[T]], what: str) -> T:
@@ -260,18 +382,51 @@ class Session:
 
         Raises:
             ChronyTimeoutError: the budget ran out (also while the session was busy).
+            ChronyConnectionError: the interpreter is exiting.
         """
         limit = self.budget
         deadline = time.monotonic() + limit
+        if lifecycle.exiting():
+            lifecycle.wait_for_cleanup(limit)
+            raise self._exiting_error()
         # A huge timeout can make the budget infinite; the lock takes at most
         # TIMEOUT_MAX. Try it without a timeout first: that is the usual case
         # and costs a third as much.
-        if not self._lock.acquire(blocking=False) and not self._lock.acquire(
+        lock = self._lock
+        if not lock.acquire(blocking=False) and not lock.acquire(
             timeout=min(limit, threading.TIMEOUT_MAX)
         ):
             raise self.busy_error(what)
         try:
+            if lifecycle.exiting():
+                # Queued behind the call in flight when exit began: end now, so
+                # retire() gets the session as soon as that call is over.
+                raise self._exiting_error()
             return drive_blocking(steps(deadline), self._pollers)
+        finally:
+            lock.release()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the session for a call driven elsewhere (the asyncio driver), never waiting.
+
+        The asyncio driver serialises its own tasks; holding the lock as well
+        keeps :meth:`retire` from freeing the C session under a call running
+        on an event loop in another thread.
+
+        Raises:
+            ChronyConnectionError: the interpreter is exiting, or another
+                thread holds the session (it belongs to one event loop).
+        """
+        if lifecycle.exiting() or not self._lock.acquire(blocking=False):
+            if lifecycle.exiting():
+                raise self._exiting_error()
+            raise ChronyConnectionError(
+                f"the connection to {self.describe()} is in use by another thread; "
+                "an asynchronous connection belongs to one event loop"
+            )
+        try:
+            yield
         finally:
             self._lock.release()
 
@@ -313,6 +468,14 @@ class Session:
             count = yield from self._count(report, report_b, deadline)
             found = []
             for i in range(count):
+                if i and time.monotonic() >= deadline:
+                    # Replies that come fast never reach a resend's deadline
+                    # check; a huge count must still end within the budget.
+                    raise self._timeout(
+                        f"{report} report from {self.describe()}: the budget of "
+                        f"{self.budget:g} s ran out after {i} of {count} records "
+                        f"({self.policy.describe()})"
+                    )
                 found.append((yield from self._record(report, report_b, i, deadline)))
             return found
 
@@ -328,7 +491,8 @@ class Session:
         count = int(lib.chrony_get_report_number_records(self._state["session"]))
         if not 0 <= count <= MAX_RECORDS:
             raise ChronyDataError(
-                f"{report} report from {self.describe()}: implausible record count {count}"
+                f"{report} report from {self.describe()}: implausible record count {count} "
+                f"(chronyd serves at most {MAX_RECORDS})"
             )
         return count
 
@@ -349,80 +513,135 @@ class Session:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
+    # -- one request's exchange ----------------------------------------------
+    #
+    # send -> await the reply -> (lost: resend with a doubled wait | stale
+    # socket: reopen and resend at once) until the answer, the last attempt
+    # or the deadline.
+
     def _exchange(self, send: Callable[[Any], int], what: str, deadline: float) -> Steps[None]:
         """Send a request and process replies until libchrony has its answer.
 
         Yields a :class:`Wait` whenever the answer needs the socket to become
         readable; the driver sends back whether it did. Reopens the socket once
         per call when it turns out stale (chronyd was restarted), then resends
-        with doubling waits until ``deadline``.
+        with doubling waits until ``deadline``. A send that would block (a
+        stopped chronyd's full queue) is a lost attempt: no call ever blocks.
 
         A driver that abandons the steps while a reply is outstanding (a
         cancelled task, an interrupt) closes the generator: the session is then
         closed, so a late reply dies with its socket and the next call starts
         on a fresh one instead of inheriting libchrony's "needs response" state.
         """
-        ffi, lib = _native.load()
         self.open()
-        reopened = False
-        wait = self.timeout
-        attempts = 0
+        exchange = _Exchange(what, deadline, self.policy.waits())
         try:
             while True:
-                session = self._state["session"]
-                attempts += 1
-                malformed = False
-                code = send(session)
-                # errno and the stale-socket check only matter on failure; on
-                # the hot path they would cost as much as the C call itself.
-                if code != ErrorCode.OK:
-                    os_errno = ffi.errno
-                    if not reopened and _stale_socket(code, os_errno):
-                        reopened = True
-                        self._reopen()
-                        continue
-                    self._fail(code, what, os_errno)
-                attempt_end = min(time.monotonic() + wait, deadline)
-                while lib.chrony_needs_response(session):
-                    if time.monotonic() >= attempt_end:
-                        break
-                    if not (yield Wait(self._state["fd"], attempt_end)):
-                        continue
-                    code = lib.chrony_process_response(session)
-                    if code != ErrorCode.OK:
-                        os_errno = ffi.errno
-                        if not reopened and _stale_socket(code, os_errno):
-                            reopened = True
-                            self._reopen()
-                            break
-                        malformed = code == ErrorCode.INVALID_RESPONSE
-                        if malformed:
-                            # A datagram damaged in transit (truncated):
-                            # libchrony has given up on the request, so count
-                            # it as a lost attempt and resend now rather than
-                            # fail on one packet.
-                            break
-                        self._fail(code, what, os_errno)
-                else:
+                exchange.attempts += 1
+                outcome = yield from self._attempt(send, exchange)
+                if outcome is _Outcome.ANSWERED:
                     return
-                if reopened and self._state["session"] is not session:
-                    continue  # resend on the fresh socket within the same budget
-                if time.monotonic() >= deadline or attempts > self.retries:
-                    if malformed:
-                        self._fail(ErrorCode.INVALID_RESPONSE, what, 0)
-                    timeout = ChronyTimeoutError(
-                        f"{what} from {self.describe()}: no reply after {attempts} "
-                        f"attempt{'s' if attempts > 1 else ''} "
-                        f"(timeout {self.timeout:g} s, retries {self.retries})"
-                    )
-                    self.close()  # late replies die with the socket; a later call starts clean
-                    raise timeout
-                wait *= 2
+                if outcome is not _Outcome.REOPENED:
+                    self._prepare_resend(exchange, outcome)
         except GeneratorExit:
             self.close()
             raise
 
-    def _fail(self, code: int, what: str, os_errno: int) -> None:
+    def _attempt(self, send: Callable[[Any], int], exchange: _Exchange) -> Steps[_Outcome]:
+        """One attempt: send the request, then await its reply for this attempt's wait."""
+        sent = self._send(send, exchange)
+        if sent is not None:
+            if sent is _Outcome.LOST:
+                yield from self._idle(exchange.attempt_end())
+            return sent
+        return (yield from self._await_reply(exchange, exchange.attempt_end()))
+
+    def _send(self, send: Callable[[Any], int], exchange: _Exchange) -> _Outcome | None:
+        """Send the request; None when it went out, else why the attempt ended."""
+        code = send(self._state["session"])
+        # errno and the stale-socket check only matter on failure; on the hot
+        # path they would cost as much as the C call itself.
+        if code == ErrorCode.OK:
+            return None
+        ffi, _ = _native.load()
+        os_errno = ffi.errno
+        if code == ErrorCode.SEND_FAILED and os_errno in WOULD_BLOCK:
+            return _Outcome.LOST  # chronyd's queue is full: it is not reading
+        if self._reopen_if_stale(exchange, code, os_errno):
+            return _Outcome.REOPENED
+        self._fail(code, exchange.what, os_errno)
+
+    def _await_reply(self, exchange: _Exchange, until: float) -> Steps[_Outcome]:
+        """Process replies until libchrony has its answer or ``until`` passes."""
+        ffi, lib = _native.load()
+        session = self._state["session"]
+        while lib.chrony_needs_response(session):
+            if time.monotonic() >= until:
+                return _Outcome.LOST
+            readable = yield Wait(self._state["fd"], until)
+            if lifecycle.exiting():
+                raise self._exiting_error()  # exit's cleanup waits for this call
+            if not readable:
+                continue
+            code = lib.chrony_process_response(session)
+            if code != ErrorCode.OK:
+                outcome = self._reply_failure(exchange, code, ffi.errno)
+                if outcome is _Outcome.LOST:
+                    # Answering ntpdata and authdata, libchrony sends a
+                    # second request itself; that send found the queue full.
+                    yield from self._idle(until)
+                if outcome is not None:
+                    return outcome
+        return _Outcome.ANSWERED
+
+    def _reply_failure(self, exchange: _Exchange, code: int, os_errno: int) -> _Outcome | None:
+        """What a failed ``chrony_process_response`` means; None: keep waiting."""
+        if os_errno in WOULD_BLOCK and code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED):
+            # recv: nothing to read after all (the request stays pending);
+            # send: libchrony's follow-up request met a full queue.
+            return None if code == ErrorCode.RECV_FAILED else _Outcome.LOST
+        if self._reopen_if_stale(exchange, code, os_errno):
+            return _Outcome.REOPENED
+        if code == ErrorCode.INVALID_RESPONSE:
+            # A datagram damaged in transit (truncated): libchrony has given
+            # up on the request, so count it as a lost attempt and resend now
+            # rather than fail on one packet.
+            return _Outcome.MALFORMED
+        self._fail(code, exchange.what, os_errno)
+
+    def _reopen_if_stale(self, exchange: _Exchange, code: int, os_errno: int) -> bool:
+        """Reopen once per exchange when the socket outlived chronyd (it was restarted)."""
+        if exchange.reopened or not _stale_socket(code, os_errno):
+            return False
+        exchange.reopened = True
+        self._reopen()
+        return True
+
+    def _prepare_resend(self, exchange: _Exchange, outcome: _Outcome) -> None:
+        """Take the next attempt's (longer) wait, or end the exchange when none is left."""
+        if time.monotonic() < exchange.deadline and exchange.attempts <= self.retries:
+            exchange.wait = next(exchange.waits, exchange.wait)
+            return
+        if outcome is _Outcome.MALFORMED:
+            self._fail(ErrorCode.INVALID_RESPONSE, exchange.what, 0)
+        attempts = exchange.attempts
+        raise self._timeout(
+            f"{exchange.what} from {self.describe()}: no reply after {attempts} "
+            f"attempt{'s' if attempts > 1 else ''} ({self.policy.describe()})"
+        )
+
+    def _idle(self, until: float) -> Steps[None]:
+        """Wait until ``until`` without reading the socket (nothing is pending)."""
+        while time.monotonic() < until:
+            yield Wait(-1, until)
+            if lifecycle.exiting():
+                raise self._exiting_error()
+
+    def _timeout(self, message: str) -> ChronyTimeoutError:
+        self.close()  # late replies die with the socket; a later call starts clean
+        return ChronyTimeoutError(message)
+
+    def _fail(self, code: int, what: str, os_errno: int) -> NoReturn:
         exc = exception_for(code, f"{what} from {self.describe()}", os_errno)
         if code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED):
             self.close()  # the socket is suspect; the next call reopens it
@@ -432,13 +651,19 @@ class Session:
 class Wait(NamedTuple):
     """A step's request to its driver: resume when ``fd`` is readable or at ``until``.
 
-    The driver answers ``True`` when the socket became readable and ``False``
+    An ``fd`` of -1 asks only to wait until ``until`` (see :attr:`sleeps`). The
+    driver answers ``True`` when the socket became readable and ``False``
     when ``until`` (a :func:`time.monotonic` instant) passed first. A driver
     may also answer ``False`` early; the steps then simply wait again.
     """
 
     fd: int
     until: float
+
+    @property
+    def sleeps(self) -> bool:
+        """Whether this is a plain wait until ``until`` with no socket to watch (``fd`` -1)."""
+        return self.fd < 0
 
 
 def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
@@ -455,11 +680,18 @@ def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
     try:
         wait = next(steps)
         while True:
+            if wait.sleeps:
+                # Sleep, but wake when exit begins (select: the pipe's fd is low).
+                pause = max(0.0, min(wait.until - time.monotonic(), _POLL_SLICE))
+                select.select([lifecycle.wake_fd()], [], [], pause)
+                wait = steps.send(False)
+                continue
             if wait.fd != polled_fd:  # the first wait, or a new socket after a reopen
                 poller = pollers.get(wait.fd) if pollers is not None else None
                 if poller is None:
                     poller = select.poll()
                     poller.register(wait.fd, select.POLLIN)
+                    poller.register(lifecycle.wake_fd(), select.POLLIN)
                     if pollers is not None:
                         pollers.clear()  # one socket at a time
                         pollers[wait.fd] = poller
@@ -468,7 +700,7 @@ def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
             # poll() takes a C int of milliseconds: wait a long deadline in slices
             # (the steps wait again while time remains).
             wait_ms = max(1, math.ceil(min(remaining, _POLL_SLICE) * 1000))
-            readable = remaining > 0 and bool(poller.poll(wait_ms))
+            readable = remaining > 0 and any(fd == wait.fd for fd, _ in poller.poll(wait_ms))
             wait = steps.send(readable)
     except StopIteration as done:
         return cast(T, done.value)

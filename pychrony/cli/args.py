@@ -12,6 +12,7 @@ import argparse
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NoReturn
 
+from .._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..fleet import DEFAULT_MAX_CONNECTIONS
 from ..models.catalog import REPORTS
 from .completion import add_completion_option
@@ -23,8 +24,8 @@ __all__ = ["DEFAULTS", "UsageError", "build_parser", "command_of"]
 FORMATS = ("table", "json", "csv")
 DEFAULTS: dict[str, object] = {
     "addresses": None,
-    "timeout": 1.0,
-    "retries": 2,
+    "timeout": DEFAULT_TIMEOUT,
+    "retries": DEFAULT_RETRIES,
     "format": "table",
     "watch": None,
     "count": None,

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from .._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..connection import ChronyConnection
 from ..exceptions import ChronyError
 from ..fleet import DEFAULT_MAX_CONNECTIONS, each_server
@@ -32,8 +33,8 @@ class Target:
     """
 
     address: str | None
-    timeout: float = 1.0
-    retries: int = 2
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
 
     @property
     def label(self) -> str:

@@ -27,6 +27,7 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -93,6 +94,10 @@ class FaultyRelay:
         forge_sequence: give replayed stale replies the current request's
             sequence number (a test of the tests: a client cannot tell them
             from the real answer).
+        rewrite_request: applied to every request before it is forwarded
+            (a hostile client's view of chronyd).
+        rewrite_reply: applied to every reply before any fault (a hostile
+            server: chronyd's real answer, with a field changed).
 
     Attributes:
         address: the relay's own ``127.0.0.1:PORT``, to hand to a client.
@@ -107,8 +112,12 @@ class FaultyRelay:
         seed: int = 0,
         lifetime: float = 60.0,
         forge_sequence: bool = False,
+        rewrite_request: Callable[[bytes], bytes] | None = None,
+        rewrite_reply: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.upstream = upstream
+        self.rewrite_request = rewrite_request
+        self.rewrite_reply = rewrite_reply
         self.rates = rates
         self.forge_sequence = forge_sequence
         self.stats = RelayStats()
@@ -188,6 +197,8 @@ class FaultyRelay:
 
     def _on_request(self, data: bytes, client: tuple[str, int]) -> None:
         self.stats.requests += 1
+        if self.rewrite_request is not None:
+            data = self.rewrite_request(data)
         if len(data) >= _REQUEST_SEQ.stop:
             self._last_request_seq[client] = data[_REQUEST_SEQ]
             self.stats.request_sequences.append(data[_REQUEST_SEQ])
@@ -202,6 +213,8 @@ class FaultyRelay:
 
     def _on_reply(self, data: bytes, client: tuple[str, int]) -> None:
         self.stats.replies += 1
+        if self.rewrite_reply is not None:
+            data = self.rewrite_reply(data)
         rates, rnd = self.rates, self._random
         if self._seen and rnd.random() < rates.replay:
             self.stats.replayed += 1

@@ -16,6 +16,7 @@ from pychrony import (
     ChronyTimeoutError,
     Transport,
 )
+from pychrony._core.timing import budget as budget_of
 from pychrony.libchrony import RequestError
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox
@@ -110,7 +111,7 @@ def test_waiting_does_not_block_the_event_loop(relays: Relays) -> None:
 def test_silent_server_times_out_within_budget(
     relays: Relays, timeout: float, retries: int
 ) -> None:
-    budget = timeout * (2 ** (retries + 1) - 1)
+    budget = budget_of(timeout, retries)
     before = relays.relay.requests(relays.dead)
 
     async def main() -> None:
@@ -141,7 +142,7 @@ def test_refused_port_raises_the_sync_error() -> None:
 
 def test_waiting_tasks_respect_their_own_budget(relays: Relays) -> None:
     timeout, retries = 0.1, 1
-    budget = timeout * (2 ** (retries + 1) - 1)
+    budget = budget_of(timeout, retries)
 
     async def main() -> list[tuple[BaseException | None, float]]:
         conn = AsyncChronyConnection(relays.dead_too, timeout=timeout, retries=retries)

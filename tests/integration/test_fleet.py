@@ -24,6 +24,7 @@ from pychrony import (
     gather,
     gather_sync,
 )
+from pychrony._core.timing import budget as budget_of
 from pychrony.fleet import each_server
 from pychrony.sandbox import Sandbox
 from tests.helpers.relay import LatencyRelay
@@ -87,7 +88,7 @@ def test_sixteen_slow_servers_take_about_as_long_as_one(fleet: Fleet, sandbox: S
 def test_dead_server_fails_alone_within_its_budget(fleet: Fleet, sandbox: Sandbox) -> None:
     tracking, sources = reference(sandbox)
     timeout, retries = 0.3, 1
-    budget = timeout * (2 ** (retries + 1) - 1)
+    budget = budget_of(timeout, retries)
     start = time.monotonic()
     results = gather_sync([*fleet.fast, fleet.dead], timeout=timeout, retries=retries)
     elapsed = time.monotonic() - start

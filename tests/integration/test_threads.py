@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from pychrony import ChronyConnection, ChronyTimeoutError
+from pychrony._core.timing import budget as budget_of
 from pychrony.sandbox import Sandbox
 from tests.helpers.relay import LatencyRelay
 
@@ -61,7 +62,7 @@ def dead(sandbox: Sandbox) -> Iterator[str]:
 
 def test_waiting_threads_respect_their_own_budget(dead: str) -> None:
     timeout, retries = 0.1, 1
-    budget = timeout * (2 ** (retries + 1) - 1)
+    budget = budget_of(timeout, retries)
     conn = ChronyConnection(dead, timeout=timeout, retries=retries)
     outcomes: list[tuple[BaseException | None, float]] = []
 

@@ -3,7 +3,7 @@
 A :class:`~tests.helpers.faulty_relay.FaultyRelay` sits between the client and
 the sandbox chronyd's UDP command port. Every call must either return the
 daemon's true answer or raise a ChronyError, always within its budget
-``timeout * (2 ** (retries + 1) - 1)``; a reply that arrives late, twice, or
+(:func:`pychrony._core.timing.budget`); a reply that arrives late, twice, or
 for another request must never be taken as the answer.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from pychrony import AsyncChronyConnection, ChronyConnection, ChronyDataError, ChronyError
-from pychrony._core.session import budget
+from pychrony._core.timing import budget
 from pychrony.sandbox import Sandbox
 from tests.helpers.faulty_relay import FaultRates, FaultyRelay
 

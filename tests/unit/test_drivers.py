@@ -141,3 +141,29 @@ def test_blocking_driver_closes_steps_when_interrupted(pair: tuple[socket.socket
         signal.signal(signal.SIGALRM, previous)
     # The steps saw the interruption, so a real session would have been reset.
     assert log == ["closed"]
+
+
+def sleeps_once(delay: float, log: list[object]) -> Steps[str]:
+    """A plain wait with no socket (fd -1), as the core yields after a send that would block."""
+    log.append((yield Wait(-1, time.monotonic() + delay)))
+    return "slept"
+
+
+def test_blocking_driver_sleeps_through_a_wait_without_a_socket() -> None:
+    log: list[object] = []
+    start = time.monotonic()
+    assert drive_blocking(sleeps_once(0.05, log)) == "slept"
+    assert log == [False]
+    assert time.monotonic() - start >= 0.05
+
+
+def test_async_driver_sleeps_through_a_wait_without_a_socket() -> None:
+    log: list[object] = []
+
+    async def main() -> float:
+        start = time.monotonic()
+        assert await drive_async(sleeps_once(0.05, log)) == "slept"
+        return time.monotonic() - start
+
+    assert asyncio.run(main()) >= 0.05
+    assert log == [False]

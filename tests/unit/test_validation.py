@@ -6,7 +6,7 @@ import pytest
 
 from pychrony import ChronyConnection
 from pychrony._core.address import DEFAULT_CANDIDATES, Transport, transport_of
-from pychrony._core.session import budget
+from pychrony._core.timing import budget
 
 
 @pytest.mark.parametrize("bad", [b"/run/chrony.sock", 323, ["127.0.0.1"]])
