@@ -53,6 +53,10 @@ DATA_TIMEOUT = 30.0
 VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)(?::\w+)?\}")
 GRID_COLUMNS = 24
 PANEL_TYPES = {"row", "stat", "timeseries", "table", "gauge", "bargauge", "state-timeline"}
+# Grafana's unit ids (its value-format categories) this dashboard may use.
+GRAFANA_UNITS = {"none", "short", "s", "percentunit", "ppm", "reqps", "cps"}
+# Variables Grafana itself defines for every query.
+GRAFANA_GLOBALS = {"__interval", "__interval_ms", "__rate_interval", "__range", "__range_s"}
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,24 @@ def test_the_dashboard_has_a_datasource_and_an_instance_variable(
     assert instance["multi"]
     assert instance["includeAll"]
     assert instance["allValue"] == ".*"
+
+
+def test_every_variable_a_query_uses_is_defined(dashboard: dict[str, Any]) -> None:
+    defined = {v["name"] for v in dashboard["templating"]["list"]} | GRAFANA_GLOBALS
+    for target in targets(dashboard):
+        for match in VARIABLE.finditer(target.expr):
+            name = match.group(1) or match.group(2)
+            assert name in defined, f"{target.panel}: ${name} is not a dashboard variable"
+
+
+def test_every_unit_is_a_grafana_unit(dashboard: dict[str, Any]) -> None:
+    for panel in panels(dashboard):
+        config = panel.get("fieldConfig", {})
+        units = [config.get("defaults", {}).get("unit")]
+        for override in config.get("overrides", []):
+            units += [p["value"] for p in override["properties"] if p["id"] == "unit"]
+        for unit in units:
+            assert unit is None or unit in GRAFANA_UNITS, f"{panel['title']}: unit {unit!r}"
 
 
 def test_every_query_filters_on_the_instance_variable(dashboard: dict[str, Any]) -> None:
