@@ -17,7 +17,7 @@ from pychrony.cli.exporter import ChronyCollector, parse_listen
 from pychrony.cli.query import Target
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox
-from tests.helpers.prometheus import Prometheus, find_tool, http_get, running_exporter
+from tests.helpers import prometheus as prom
 
 
 def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -32,12 +32,12 @@ def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
 def exporter(sandbox: Sandbox) -> Iterator[str]:
     """The exporter as its own process, every collector on; yields its /metrics URL."""
     switches = [f"--collector.{spec.name}" for spec in REPORTS]
-    with running_exporter(sandbox.socket_path, *switches) as url:
+    with prom.exporter(sandbox.socket_path, *switches) as url:
         yield url
 
 
 def test_a_scrape_matches_the_api(exporter: str, sandbox: Sandbox) -> None:
-    text = http_get(exporter)
+    text = prom.get(exporter)
     with ChronyConnection(sandbox.socket_path) as conn:
         tracking, sources = conn.get_tracking(), conn.get_sources()
     samples = _samples(text)
@@ -65,10 +65,10 @@ def test_a_scrape_matches_the_api(exporter: str, sandbox: Sandbox) -> None:
 
 
 def test_promtool_accepts_a_scrape(exporter: str) -> None:
-    promtool = find_tool("promtool")
+    promtool = prom.tool("promtool")
     proc = subprocess.run(
         [promtool, "check", "metrics"],
-        input=http_get(exporter),
+        input=prom.get(exporter),
         capture_output=True,
         text=True,
         timeout=30,
@@ -100,13 +100,13 @@ def test_listen_addresses() -> None:
 
 
 @pytest.fixture(scope="module")
-def prometheus(exporter: str) -> Iterator[Prometheus]:
+def prometheus(exporter: str) -> Iterator[prom.Prometheus]:
     """A real Prometheus on loopback scraping the exporter every 0.5 s."""
-    with Prometheus([exporter], scrape_interval="500ms") as prom:
-        yield prom
+    with prom.Prometheus([exporter], scrape_interval="500ms") as server:
+        yield server
 
 
-def test_prometheus_scrapes_the_exporter(prometheus: Prometheus, sandbox: Sandbox) -> None:
+def test_prometheus_scrapes_the_exporter(prometheus: prom.Prometheus, sandbox: Sandbox) -> None:
     with ChronyConnection(sandbox.socket_path) as conn:
         stratum = conn.get_tracking().stratum
     (series,) = prometheus.wait_for("chrony_tracking_stratum", timeout=30.0)

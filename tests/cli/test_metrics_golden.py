@@ -13,7 +13,7 @@ import re
 import subprocess
 
 from pychrony.sandbox import Sandbox
-from tests.helpers.prometheus import find_tool
+from tests.helpers import prometheus as prom
 
 from .metrics_golden import GOLDEN, golden_lines, model_scrape
 
@@ -60,7 +60,7 @@ def test_promtool_accepts_every_report_s_families() -> None:
     # The live scrape is checked by test_exporter; this covers what the
     # sandbox cannot send (rtcdata, newer chronyd's counters).
     proc = subprocess.run(
-        [find_tool("promtool"), "check", "metrics"],
+        [prom.tool("promtool"), "check", "metrics"],
         input=model_scrape(),
         capture_output=True,
         text=True,

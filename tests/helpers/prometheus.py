@@ -1,13 +1,14 @@
 """A real ``pychrony exporter`` and a real Prometheus server, both on loopback.
 
-``running_exporter()`` starts ``python -m pychrony ... exporter`` as its own
-process and yields its ``/metrics`` URL once it listens. ``Prometheus`` runs
-Debian's ``prometheus`` binary (installed by scripts/provision) with a
-generated scrape configuration in a temporary directory and queries it over
-its HTTP API (``/api/v1/query``). Every wait is bounded in time; both
-processes are stopped on exit::
+``exporter()`` starts ``python -m pychrony ... exporter`` as its own process
+and yields its ``/metrics`` URL once it listens. ``Prometheus`` runs Debian's
+``prometheus`` binary (installed by scripts/provision) with a generated
+scrape configuration in a temporary directory and queries it over its HTTP
+API (``/api/v1/query``); ``prometheus()`` is the one-target shorthand that
+yields its base URL, for ``query()`` and ``wait_for()``. Every wait is
+bounded in time; both processes are stopped on exit::
 
-    with running_exporter(sandbox.socket_path, "--collector.serverstats") as url:
+    with exporter(sandbox.socket_path, "--collector.serverstats") as url:
         with Prometheus([url], scrape_interval="1s") as prom:
             prom.wait_for("chrony_up", timeout=30.0)
             series = prom.query("chrony_tracking_stratum")
@@ -39,10 +40,13 @@ from tests.conftest import missing
 __all__ = [
     "Prometheus",
     "PrometheusError",
-    "find_tool",
+    "exporter",
     "free_port",
-    "http_get",
-    "running_exporter",
+    "get",
+    "prometheus",
+    "query",
+    "tool",
+    "wait_for",
 ]
 
 EXPORTER_START_TIMEOUT = 15.0
@@ -53,7 +57,7 @@ class PrometheusError(AssertionError):
     """Prometheus refused a query (a PromQL error) or never became ready."""
 
 
-def find_tool(name: str) -> str:
+def tool(name: str) -> str:
     """The path of a Prometheus tool (``prometheus``, ``promtool``), or fail/skip as CI says."""
     found = shutil.which(name) or next(
         (p for p in (f"/usr/bin/{name}", f"/usr/local/bin/{name}") if os.access(p, os.X_OK)), None
@@ -72,7 +76,7 @@ def free_port() -> int:
     return port
 
 
-def http_get(url: str, timeout: float = 5.0) -> str:
+def get(url: str, timeout: float = 5.0) -> str:
     """The body of a GET, decoded; raises on an HTTP error or after ``timeout`` seconds."""
     with urllib.request.urlopen(url, timeout=timeout) as reply:
         body: bytes = reply.read()
@@ -89,29 +93,75 @@ def _stop(proc: subprocess.Popen[Any]) -> int:
 
 
 @contextmanager
-def running_exporter(address: str, *options: str) -> Iterator[str]:
-    """``pychrony -a ADDRESS exporter --listen 127.0.0.1:0 OPTIONS``; yields its /metrics URL.
+def exporter(address: str, *flags: str) -> Iterator[str]:
+    """``pychrony -a ADDRESS exporter --listen 127.0.0.1:0 FLAGS``; yields its /metrics URL.
 
     On exit the exporter gets SIGTERM and must stop cleanly (exit status 0).
     """
     command = [sys.executable, "-m", "pychrony", "-a", address, "exporter"]
     proc = subprocess.Popen(
-        [*command, "--listen", "127.0.0.1:0", *options],
+        [*command, "--listen", "127.0.0.1:0", *flags],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert proc.stderr is not None
-        # The exporter prints its URL on stderr once it listens.
-        ready, _, _ = select.select([proc.stderr], [], [], EXPORTER_START_TIMEOUT)
-        line = proc.stderr.readline() if ready else ""
-        match = re.search(r"http://\S+/metrics", line)
-        assert match, f"the exporter did not start: {line!r}"
+        # The exporter logs its URL on stderr once it listens.
+        deadline = time.monotonic() + EXPORTER_START_TIMEOUT
+        lines: list[str] = []
+        match = None
+        while match is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stderr], [], [], deadline - time.monotonic())
+            line = proc.stderr.readline() if ready else ""
+            if not line:
+                break
+            lines.append(line)
+            match = re.search(r"https?://\S+/metrics", line)
+        assert match, f"the exporter did not start: {''.join(lines)!r}"
         yield match.group(0)
     finally:
         code = _stop(proc)
     assert code == 0, "SIGTERM should stop the exporter cleanly"
+
+
+def api(base: str, path: str, **params: str) -> Any:
+    """The ``data`` of one call of the HTTP API at ``base`` (``query``, ``rules``, ...).
+
+    Raises:
+        PrometheusError: Prometheus answered with an error (bad PromQL).
+        OSError: Prometheus does not answer (yet).
+    """
+    url = f"{base}/api/v1/{path}?" + urllib.parse.urlencode(params)
+    try:
+        reply = json.loads(get(url, timeout=5.0))
+    except urllib.error.HTTPError as exc:  # 400/422: the query itself is wrong
+        reply = json.loads(exc.read().decode())
+    if reply.get("status") != "success":
+        raise PrometheusError(f"{path} {params}: {reply.get('error', reply)}")
+    return reply["data"]
+
+
+def query(base: str, expr: str) -> list[dict[str, Any]]:
+    """An instant query's result (a vector's series, or a scalar as one item)."""
+    data = api(base, "query", query=expr)
+    if data["resultType"] in ("scalar", "string"):
+        return [{"metric": {}, "value": data["result"]}]
+    result: list[dict[str, Any]] = data["result"]
+    return result
+
+
+def wait_for(base: str, expr: str, *, within: float) -> list[dict[str, Any]]:
+    """Query ``expr`` until it has a result, for at most ``within`` seconds; the last result."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            result = query(base, expr)
+        except OSError:  # not listening yet
+            result = []
+        if result or time.monotonic() >= deadline:
+            return result
+        time.sleep(0.25)
 
 
 class Prometheus:
@@ -161,7 +211,7 @@ class Prometheus:
         return "\n".join(lines) + "\n"
 
     def __enter__(self) -> Prometheus:
-        binary = find_tool("prometheus")
+        binary = tool("prometheus")
         self._tmp = tempfile.TemporaryDirectory(prefix="pychrony-prom-")
         tmp = Path(self._tmp.name)
         config = tmp / "prometheus.yml"
@@ -194,42 +244,26 @@ class Prometheus:
         return (Path(self._tmp.name) / "prometheus.log").read_text(errors="replace")
 
     def api(self, path: str, **params: str) -> Any:
-        """The ``data`` of one HTTP API call (``query``, ``label/instance/values``, ...).
-
-        Raises:
-            PrometheusError: Prometheus answered with an error (bad PromQL).
-            OSError: Prometheus does not answer (yet).
-        """
-        url = f"{self.url}/api/v1/{path}?" + urllib.parse.urlencode(params)
-        try:
-            reply = json.loads(http_get(url, timeout=5.0))
-        except urllib.error.HTTPError as exc:  # 400/422: the query itself is wrong
-            reply = json.loads(exc.read().decode())
-        if reply.get("status") != "success":
-            raise PrometheusError(f"{path} {params}: {reply.get('error', reply)}")
-        return reply["data"]
+        """The ``data`` of one HTTP API call (see :func:`api`)."""
+        return api(self.url, path, **params)
 
     def query(self, expr: str) -> list[dict[str, Any]]:
-        """The result of an instant query (a vector's series, or a scalar as one item)."""
-        data = self.api("query", query=expr)
-        if data["resultType"] in ("scalar", "string"):
-            return [{"metric": {}, "value": data["result"]}]
-        result: list[dict[str, Any]] = data["result"]
-        return result
+        """The result of an instant query (see :func:`query`)."""
+        return query(self.url, expr)
 
     def wait_for(self, expr: str, timeout: float = 30.0) -> list[dict[str, Any]]:
         """Query ``expr`` until it returns data; fail after ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        last_error = ""
-        while True:
-            try:
-                result = self.query(expr)
-                if result:
-                    return result
-            except OSError as exc:  # not listening yet
-                last_error = str(exc)
-            if time.monotonic() >= deadline:
-                raise PrometheusError(
-                    f"{expr!r} returned no data in {timeout:.0f} s ({last_error})\n{self.log()}"
-                )
-            time.sleep(0.25)
+        result = wait_for(self.url, expr, within=timeout)
+        if not result:
+            raise PrometheusError(f"{expr!r} returned no data in {timeout:.0f} s\n{self.log()}")
+        return result
+
+
+@contextmanager
+def prometheus(metrics_url: str, rule_files: Sequence[Path] = ()) -> Iterator[str]:
+    """A Prometheus scraping ``metrics_url`` and evaluating ``rule_files`` every 0.5 s.
+
+    Yields the base URL of its HTTP API.
+    """
+    with Prometheus([metrics_url], scrape_interval="500ms", rule_files=rule_files) as server:
+        yield server.url

@@ -26,13 +26,7 @@ import pytest
 
 from pychrony import ChronyConnection
 from pychrony.sandbox import Sandbox
-from tests.helpers.prometheus import (
-    Prometheus,
-    PrometheusError,
-    find_tool,
-    free_port,
-    running_exporter,
-)
+from tests.helpers import prometheus as prom
 
 from .chrony_exporter_dashboards import QUERIES
 
@@ -231,7 +225,7 @@ def test_the_alert_panel_covers_every_shipped_alert(dashboard: dict[str, Any]) -
 
 def test_the_recording_rules_pass_promtool() -> None:
     rules = MONITORING / "chrony-recording-rules.yml"
-    command = [find_tool("promtool"), "check", "rules", str(rules)]
+    command = [prom.tool("promtool"), "check", "rules", str(rules)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS: 1 rules found" in result.stdout + result.stderr
@@ -244,28 +238,28 @@ def test_the_recording_rules_pass_promtool() -> None:
 class Stack:
     """A Prometheus scraping the live exporter and a dead target."""
 
-    prometheus: Prometheus
+    prometheus: prom.Prometheus
     live: str  # the exporter's instance label
     dead: str
 
 
 @pytest.fixture(scope="module")
 def stack(sandbox: Sandbox) -> Iterator[Stack]:
-    dead = f"127.0.0.1:{free_port()}"  # nothing listens: a down exporter
+    dead = f"127.0.0.1:{prom.free_port()}"  # nothing listens: a down exporter
     rules = [MONITORING / "chrony-alerts.yml", MONITORING / "chrony-recording-rules.yml"]
-    with running_exporter(sandbox.socket_path, *COLLECTORS) as url:
+    with prom.exporter(sandbox.socket_path, *COLLECTORS) as url:
         live = url.split("/")[2]
-        with Prometheus(
+        with prom.Prometheus(
             [url, dead], scrape_interval=f"{SCRAPE_INTERVAL:.0f}s", rule_files=rules
-        ) as prom:
+        ) as server:
             # Two scrapes at least, so that rate() has two samples to work with.
-            prom.wait_for(
+            server.wait_for(
                 "rate(chrony_serverstats_command_packets_received_total[4s])", DATA_TIMEOUT
             )
-            yield Stack(prom, live, dead)
+            yield Stack(server, live, dead)
 
 
-def missing_data(prometheus: Prometheus, exprs: list[str]) -> list[str]:
+def missing_data(prometheus: prom.Prometheus, exprs: list[str]) -> list[str]:
     """The expressions still without data after ``DATA_TIMEOUT`` seconds in all."""
     deadline = time.monotonic() + DATA_TIMEOUT
     waiting = list(exprs)
@@ -317,7 +311,7 @@ def test_the_instance_variable_lists_the_exporter_only(stack: Stack) -> None:
 
 def test_a_wrong_query_is_reported_not_passed(stack: Stack) -> None:
     # The checks above could pass vacuously if a PromQL error looked like data.
-    with pytest.raises(PrometheusError, match="parse error"):
+    with pytest.raises(prom.PrometheusError, match="parse error"):
         stack.prometheus.query("rate(chrony_up[")
     assert stack.prometheus.query("chrony_no_such_metric") == []
 

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 
 from pychrony.sandbox import Sandbox
-from tests.helpers.prometheus import find_tool, http_get, running_exporter
+from tests.helpers import prometheus as prom
 
 MONITORING = Path(__file__).resolve().parents[2] / "docs" / "monitoring"
 
 
 @pytest.fixture(scope="module")
 def promtool() -> str:
-    return find_tool("promtool")
+    return prom.tool("promtool")
 
 
 def run(promtool: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -56,8 +56,8 @@ def test_promtool_rejects_a_broken_rule(promtool: str, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def default_scrape(sandbox: Sandbox) -> Iterator[str]:
     """One scrape of ``pychrony exporter`` as documented: default collectors."""
-    with running_exporter(sandbox.socket_path) as url:
-        yield http_get(url, timeout=10)
+    with prom.exporter(sandbox.socket_path) as url:
+        yield prom.get(url, timeout=10)
 
 
 def test_every_metric_the_alert_rules_use_is_exported(default_scrape: str) -> None:
