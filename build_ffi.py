@@ -80,7 +80,7 @@ static int pychrony_put(char *out, int size, int *used, const void *src, size_t 
  *   sign-extended (libchrony returns them zero-extended: a poll of -2 comes
  *   back as 65534); FLOAT as double; STRING as the int64 offset of its copy
  *   in out (-1 for NULL); any other type as 0. TIMESPEC takes two slots:
- *   seconds and nanoseconds, as int64.
+ *   seconds and nanoseconds, as int64, read as chronyc reads them.
  *
  *   the strings, each with its NUL.
  *
@@ -150,10 +150,15 @@ int pychrony_read_record(chrony_session *s, char *out, int size)
             break;
         case CHRONY_TYPE_TIMESPEC: {
             struct timespec ts = chrony_get_field_timespec(s, i);
+            /* Read as chronyc reads it; the rule and its reasons are
+               as_chronyc_reads() in pychrony/_core/timespec.py. */
             ival = (int64_t)ts.tv_sec;
+            if (((uint64_t)ival >> 32) == 0x7fffffff)
+                ival &= 0xffffffff;
             memcpy(out + slots, &ival, 8);
             slots += 8;
             ival = (int64_t)ts.tv_nsec;
+            ival = ival < 0 ? 0 : ival > 999999999 ? 999999999 : ival;
             memcpy(out + slots, &ival, 8);
             break;
         }

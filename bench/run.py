@@ -13,7 +13,9 @@ with 1, 8 and 64 loopback sources and times, over the Unix socket and UDP:
 Every contender is a long-lived process answering "run WORKLOAD COUNT times"
 requests; the harness walks all of them in turn, a small batch each, for many
 rounds, so load from other processes on the machine hits all of them alike.
-Figures are medians. Results go to bench/results.md and a PNG chart.
+Figures are medians. Results go to build/bench/ (results.md and a PNG chart),
+outside the tracked tree; ``--update`` writes them over the committed copy
+that the docs show instead (bench/results.md, docs/_static/).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 V2_VENV = HERE / ".venv-v2"
 V2_VERSION = "2.0.3"
+# Where a run writes, unless --update: ignored by git (build/).
+OUTPUT = ROOT / "build" / "bench"
+# The committed copy the performance page shows (--update).
 RESULTS = HERE / "results.md"
 CHART = ROOT / "docs" / "_static" / "benchmark-latency.png"
 SOURCE_COUNTS = (1, 8, 64)
@@ -513,9 +518,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=",".join(map(str, SOURCE_COUNTS)),
         help="comma-separated source counts (default 1,8,64)",
     )
-    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown output")
-    parser.add_argument("--chart", type=Path, default=CHART, help="PNG output")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help=f"write over the committed results ({RESULTS.relative_to(ROOT)}, "
+        f"{CHART.relative_to(ROOT)}) instead of {OUTPUT.relative_to(ROOT)}/",
+    )
+    parser.add_argument("--results", type=Path, help="Markdown output (overrides the above)")
+    parser.add_argument("--chart", type=Path, help="PNG output (overrides the above)")
     args = parser.parse_args(argv)
+    if args.results is None:
+        args.results = RESULTS if args.update else OUTPUT / RESULTS.name
+    if args.chart is None:
+        args.chart = CHART if args.update else OUTPUT / CHART.name
+    args.results.parent.mkdir(parents=True, exist_ok=True)
     rounds = args.rounds or (12 if args.quick else 120)
     counts = [int(n) for n in args.sources.split(",")]
 

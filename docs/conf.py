@@ -97,9 +97,15 @@ nitpick_ignore: list[tuple[str, str]] = [
 
 # -- doctest: every example runs against a sandboxed chronyd --------------------
 
+# Hidden from the pages, so that examples read as user code: the sandbox's
+# Unix socket is also the default address ($PYCHRONY_ADDRESS), and
+# socket_path / udp_address stand where a user writes "/var/run/chrony/
+# chronyd.sock" / "127.0.0.1".
 doctest_global_setup = """
 from pychrony_docs import doctest_sandbox, present
 sandbox = doctest_sandbox()
+socket_path = sandbox.socket_path
+udp_address = sandbox.udp_address
 """
 # Only the pages' ".. doctest::" blocks: the ">>>" examples in docstrings
 # are module-level examples, run by the test suite with doctest.testmod().
@@ -114,3 +120,6 @@ doctest_default_flags = (
 
 html_theme = "furo"
 html_title = f"pychrony {release}"
+# The benchmark's wide tables of figures: compact, numbers right-aligned.
+html_static_path = ["_static"]
+html_css_files = ["pychrony.css"]

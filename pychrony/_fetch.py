@@ -33,9 +33,14 @@ def typed_steps(session: Session, spec: ReportSpec) -> Callable[[float], Steps[o
         try:
             if many is not None:
                 records = yield from many(deadline)
-                return [decode(spec.model, rec, spec.name) for rec in records]
+                server = session.describe()
+                return [
+                    decode(spec.model, rec, spec.name, index=i, server=server)
+                    for i, rec in enumerate(records)
+                ]
             assert one is not None
-            return decode(spec.model, (yield from one(deadline)), spec.name)
+            record = yield from one(deadline)
+            return decode(spec.model, record, spec.name, index=0, server=session.describe())
         except ChronyDataError as exc:
             if spec.may_be_disabled and exc.error_code == ErrorCode.DISABLED:
                 return None

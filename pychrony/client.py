@@ -123,6 +123,7 @@ a necessity.
 
 from __future__ import annotations
 
+import errno
 import math
 import select
 import socket
@@ -132,11 +133,12 @@ from enum import IntEnum
 from typing import Any, TypeVar
 
 from . import _native
+from ._core.address import validate_port
 from ._core.constants import ErrorCode, FieldContent, FieldType
 from ._core.handles import ChronySession, ChronySocket, fd_lock, socket_for_fd
 from ._core.report_names import supported_reports
 from ._core.session import _STRING_LOCK
-from ._core.timespec import TimeSpec
+from ._core.timespec import TimeSpec, as_chronyc_reads
 from .exceptions import ChronyLibraryError, ChronyTimeoutError
 
 __all__ = [
@@ -282,7 +284,10 @@ def chrony_open_socket(address: str | None = None) -> ChronySocket | None:
 
     Returns:
         A :class:`ChronySocket` (a :class:`socket.socket`), or None when no
-        socket could be opened (C returns a negative fd). A UDP socket
+        socket could be opened (C returns a negative fd), including for a
+        port that is not 1-65535 in digits: libchrony would read ``:79046``
+        or ``:13510junk`` as port 13510, so such an address never reaches
+        it. A UDP socket
         "connects" without contacting chronyd, so success does not prove
         chronyd listens; the first request does.
 
@@ -294,8 +299,23 @@ def chrony_open_socket(address: str | None = None) -> ChronySocket | None:
     if address is None or address == "":
         fd = lib.chrony_open_socket(ffi.NULL)
     else:
-        fd = lib.chrony_open_socket(_name_bytes(address, "address", ascii_only=False))
+        name = _name_bytes(address, "address", ascii_only=False)
+        assert isinstance(address, str)  # _name_bytes checked it
+        if not _port_is_valid(address):
+            # libchrony would truncate the port to 16 bits and connect
+            # elsewhere; refuse as it refuses an unparsable address.
+            ffi.errno = errno.EINVAL
+            return None
+        fd = lib.chrony_open_socket(name)
     return None if fd < 0 else ChronySocket(fd)
+
+
+def _port_is_valid(address: str) -> bool:
+    try:
+        validate_port(address)
+    except ValueError:
+        return False
+    return True
 
 
 def chrony_close_socket(sock: socket.socket | int) -> None:
@@ -656,6 +676,10 @@ def chrony_get_field_float(session: ChronySession, field: int) -> float | None:
 def chrony_get_field_timespec(session: ChronySession, field: int) -> TimeSpec | None:
     """The value of a TIMESPEC field; None for no such field.
 
+    Read as chronyc reads it: a chronyd with a 32-bit ``time_t`` marks the
+    high word of seconds ``0x7fffffff``, read as 0; nanoseconds are capped at
+    999 999 999 (libchrony's C function passes both through).
+
     Raises:
         TypeError: the field is of another type (or wrong argument types).
         ValueError: a deinitialised session.
@@ -663,27 +687,32 @@ def chrony_get_field_timespec(session: ChronySession, field: int) -> TimeSpec | 
 
     def read(ffi: Any, lib: Any, ptr: Any, i: int) -> TimeSpec:
         ts = lib.chrony_get_field_timespec(ptr, i)
-        return TimeSpec(int(ts.tv_sec), int(ts.tv_nsec))
+        return TimeSpec(*as_chronyc_reads(int(ts.tv_sec), int(ts.tv_nsec)))
 
     return _typed_value(session, field, FieldType.TIMESPEC, read)
 
 
 def chrony_get_field_string(session: ChronySession, field: int) -> str | None:
-    """The value of a STRING field; None for no such field or a C NULL.
+    """The value of a STRING field; None for no such field, a C NULL, or another type.
 
-    A copy is returned: libchrony's buffer is shared by the whole process and
-    overwritten by the next string read.
+    As libchrony's ``chrony_get_field_string``, which returns NULL for a field
+    that is not a string (or an address with no family), this returns None
+    rather than raising; the other typed getters refuse a field of another
+    type, since libchrony would give 0 or NaN for it, indistinguishable from
+    a value. A copy is returned: libchrony's buffer is shared by the whole
+    process and overwritten by the next string read.
 
     Raises:
-        TypeError: the field is of another type (or wrong argument types).
+        TypeError: wrong argument types.
         ValueError: a deinitialised session.
     """
-
-    def read(ffi: Any, lib: Any, ptr: Any, i: int) -> str | None:
+    index = _field_arg(field)
+    with _held(session) as ptr:
+        ffi, lib = _native.load()
+        if index is None or lib.chrony_get_field_type(ptr, index) != FieldType.STRING:
+            return None
         with _STRING_LOCK:
-            return _string(ffi, lib.chrony_get_field_string(ptr, i))
-
-    return _typed_value(session, field, FieldType.STRING, read)
+            return _string(ffi, lib.chrony_get_field_string(ptr, index))
 
 
 def chrony_get_field_constant_name(session: ChronySession, field: int, value: int) -> str | None:

@@ -12,7 +12,8 @@
   one kind (``models`` in catalogue order, ``enums``, ``exceptions``, ``api``
   for the rest), so a name added to the package appears without editing pages.
 * ``.. pychrony-file:: PATH`` shows a file produced outside the docs (the
-  benchmark's results) when the tree has it, and its content otherwise.
+  benchmark's results) when the tree has it, and its content otherwise; a
+  Markdown file (``:as: markdown``) becomes real tables and rubrics.
 * ``.. pychrony-module:: NAME`` autodocuments module NAME when the package
   has it, and otherwise says which release brings it: the site is built from
   whatever the tree holds, and a module that exists but fails to import is
@@ -34,6 +35,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -233,18 +235,21 @@ def autodoc_lines(path: str, obj: Any) -> list[str]:
                     if base.__module__.startswith("pychrony")
                     for n, v in vars(base).items()
                     if not n.startswith("_")
-                    and isinstance(v, (property, types.FunctionType))
+                    and isinstance(v, (property, types.FunctionType, classmethod))
                     and v.__doc__
                 }
             )
             options = [f"   :members: {', '.join(helpers)}", "   :inherited-members:"]
             options = options if helpers else []
         elif dataclasses.is_dataclass(obj):
-            # Fields are described by the Attributes: section; list only methods.
+            # Fields are described by the Attributes: section; list only
+            # methods and properties.
             methods = [
                 n
                 for n, v in vars(obj).items()
-                if inspect.isfunction(v) and not n.startswith("_") and v.__doc__
+                if (inspect.isfunction(v) or isinstance(v, property))
+                and not n.startswith("_")
+                and v.__doc__
             ]
             options = [f"   :members: {', '.join(methods)}"] if methods else []
         return [f".. autoclass:: {path}", *options, ""]
@@ -364,16 +369,19 @@ class OptionalFile(GeneratingDirective):
 
     PATH is relative to the documentation's source directory. Option
     ``:as: image`` shows a picture, ``:as: literal`` a text file (``:language:``
-    for highlighting). The directive's content is shown when the file is
+    for highlighting), ``:as: markdown`` the benchmark's Markdown as reST
+    tables and rubrics (``:exclude:`` names ``;``-separated ``##`` sections
+    to leave out). The directive's content is shown when the file is
     absent, e.g. how to produce it.
     """
 
     required_arguments = 1
     has_content = True
     option_spec = {  # noqa: RUF012
-        "as": lambda arg: directives.choice(arg, ("image", "literal")),
+        "as": lambda arg: directives.choice(arg, ("image", "literal", "markdown")),
         "language": directives.unchanged,
         "alt": directives.unchanged,
+        "exclude": directives.unchanged,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -386,8 +394,60 @@ class OptionalFile(GeneratingDirective):
         if self.options.get("as", "literal") == "image":
             alt = self.options.get("alt", path)
             return self.parse_rst([f".. image:: {target}", f"   :alt: {alt}", ""])
+        if self.options.get("as") == "markdown":
+            self.env.note_dependency(path)
+            text = (Path(self.env.srcdir) / path).read_text(encoding="utf-8")
+            exclude = {h.strip() for h in self.options.get("exclude", "").split(";") if h.strip()}
+            return self.parse_rst(markdown_rst(text, exclude))
         language = self.options.get("language", "text")
         return self.parse_rst([f".. literalinclude:: {target}", f"   :language: {language}", ""])
+
+
+def _md_inline(text: str) -> str:
+    # Markdown's `code` is reST's ``code``; nothing else inline is used. A
+    # lone "-" (no figure) would start a bullet list in a table cell.
+    if text == "-":
+        return "\\-"
+    return re.sub(r"`([^`]+)`", r"``\1``", text)
+
+
+def _md_table(rows: list[str]) -> list[str]:
+    """A Markdown pipe table as a ``list-table`` (its ``|---|`` line dropped)."""
+    cells = [[_md_inline(c.strip()) for c in r.strip().strip("|").split("|")] for r in rows]
+    header, body = cells[0], [c for c in cells[1:] if not all(set(x) <= set("-:") for x in c)]
+    # Long headings ("chronyc/pychrony") may break at the slash, never mid-word.
+    header = [h.replace("/", " / ") for h in header]
+    lines = [".. list-table::", "   :header-rows: 1", "   :class: pychrony-figures", ""]
+    for row in [header, *body]:
+        lines += [f"   * - {row[0] or ' '}", *[f"     - {c or ' '}" for c in row[1:]]]
+    return [*lines, ""]
+
+
+def markdown_rst(text: str, exclude: set[str]) -> list[str]:
+    """The reST for the Markdown subset the benchmark writes: headings, pipe tables, lists.
+
+    The top heading is left out (the page has its own); ``##`` headings become
+    rubrics; a section whose heading is in ``exclude`` is left out whole.
+    """
+    out: list[str] = []
+    table: list[str] = []
+    skipping = False
+    for line in [*text.splitlines(), ""]:
+        if table and not line.startswith("|"):
+            out += _md_table(table)
+            table = []
+        if line.startswith("## "):
+            heading = line[3:].strip()
+            skipping = heading in exclude
+            if not skipping:
+                out += [f".. rubric:: {_md_inline(heading)}", ""]
+        elif skipping or line.startswith("# "):
+            continue
+        elif line.startswith("|"):
+            table.append(line)
+        else:
+            out.append(_md_inline(line))
+    return out
 
 
 # -- consistency and references ---------------------------------------------------

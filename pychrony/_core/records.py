@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, overload
 
 from .. import _native
 from .constants import FieldType
+from .timespec import as_chronyc_reads
 
 __all__ = [
     "FieldLayout",
@@ -91,7 +92,7 @@ class FieldLayout:
             class), so nothing is derived twice.
     """
 
-    __slots__ = ("_sources", "cache", "contents", "names", "types", "unpack", "values")
+    __slots__ = ("_readers", "_sources", "cache", "contents", "names", "types", "unpack", "values")
 
     def __init__(self, layout: bytes) -> None:
         names: list[str] = []
@@ -113,11 +114,15 @@ class FieldLayout:
         self.cache: dict[Any, Any] = {}
         codes = ""
         sources: list[str] = []
+        readers = []
         for ftype in types:
-            code, source = _SLOTS[_KIND.get(ftype, _NONE)]
+            kind = _KIND.get(ftype, _NONE)
+            code, source = _SLOTS[kind]
             sources.append(source.format(len(codes)))  # one code per slot
+            readers.append(_reader_of(kind, len(codes)))
             codes += code
         self._sources = tuple(sources)
+        self._readers = tuple(readers)
         # The slots start at the first multiple of 8 after the layout.
         start = (len(layout) + 7) & ~7
         self.unpack: Callable[[bytes], tuple[Any, ...]] = struct.Struct(
@@ -148,9 +153,31 @@ class FieldLayout:
                 and hand it each argument through its setter (for classes whose
                 ``__init__`` does nothing more).
 
-        The generated source holds nothing but slot indices and fixed names;
-        nothing chronyd sends becomes part of it.
+        The function is generated Python (one expression per value, no loop),
+        and its source holds nothing but slot indices and names of our own:
+        nothing chronyd sends becomes part of it. Should generating it fail
+        all the same, a plain function doing the same is returned, so no
+        record ever depends on generated code compiling.
+
+        Raises:
+            ValueError: a keyword is not an identifier.
         """
+        if keywords is not None:
+            for name in keywords:
+                if not name.isidentifier():
+                    raise ValueError(f"not an attribute name: {name!r}")
+        try:
+            return self._generate(target, arguments, keywords, setters)
+        except Exception:  # an optimisation only: never let it cost the record
+            return self._plain(target, arguments, keywords, setters)
+
+    def _generate(
+        self,
+        target: Callable[..., Any],
+        arguments: Sequence[tuple[int | None, Callable[[Any], Any] | None]],
+        keywords: Sequence[str] | None,
+        setters: Sequence[Callable[[Any, Any], None]] | None,
+    ) -> Callable[[tuple[Any, ...], bytes], Any]:
         namespace: dict[str, Any] = {"_target": target, "_text_at": _text_at}
         exprs = []
         for n, (index, convert) in enumerate(arguments):
@@ -167,22 +194,81 @@ class FieldLayout:
                 lines.append(f"_s{n}(o, {expr})")
             lines.append("return o")
         elif keywords is not None:
-            for name in keywords:
-                if not name.isidentifier():
-                    raise ValueError(f"not an attribute name: {name!r}")
             pairs = ", ".join(f"{k}={e}" for k, e in zip(keywords, exprs, strict=True))
             lines = [f"return _target({pairs})"]
         elif target is tuple:
-            lines = [f"return _target(({', '.join(exprs)},))"]
+            # "(a,)" for one value, "()" for none: a record may have no fields.
+            lines = [f"return ({''.join(e + ', ' for e in exprs)})"]
         else:
             lines = [f"return _target({', '.join(exprs)})"]
         exec("def _build(s, d):\n    " + "\n    ".join(lines) + "\n", namespace)
         built: Callable[[tuple[Any, ...], bytes], Any] = namespace["_build"]
         return built
 
+    def _plain(
+        self,
+        target: Callable[..., Any],
+        arguments: Sequence[tuple[int | None, Callable[[Any], Any] | None]],
+        keywords: Sequence[str] | None,
+        setters: Sequence[Callable[[Any, Any], None]] | None,
+    ) -> Callable[[tuple[Any, ...], bytes], Any]:
+        """What :meth:`_generate` builds, as a loop over the arguments."""
+        readers = self._readers
+        picks = [
+            (None if index is None else readers[index], None if index is None else convert)
+            for index, convert in arguments
+        ]
+
+        def values(s: tuple[Any, ...], d: bytes) -> list[Any]:
+            out = []
+            for read, convert in picks:
+                value = None if read is None else read(s, d)
+                out.append(value if convert is None else convert(value))
+            return out
+
+        if setters is not None:
+            new: Any = target.__new__
+            pairs = list(setters)
+
+            def build(s: tuple[Any, ...], d: bytes) -> Any:
+                o = new(target)
+                for setter, value in zip(pairs, values(s, d), strict=True):
+                    setter(o, value)
+                return o
+
+        elif keywords is not None:
+            names = tuple(keywords)
+
+            def build(s: tuple[Any, ...], d: bytes) -> Any:
+                return target(**dict(zip(names, values(s, d), strict=True)))
+
+        elif target is tuple:
+
+            def build(s: tuple[Any, ...], d: bytes) -> Any:
+                return tuple(values(s, d))
+
+        else:
+
+            def build(s: tuple[Any, ...], d: bytes) -> Any:
+                return target(*values(s, d))
+
+        return build
+
+
+def _reader_of(kind: int, start: int) -> Callable[[tuple[Any, ...], bytes], Any]:
+    """A field's Python value from slots ``s`` (its first at ``start``) and bytes ``d``."""
+    if kind == _TIMESPEC:
+        return lambda s, d: (s[start], s[start + 1])
+    if kind == _STRING:
+        return lambda s, d: _text_at(d, s[start])
+    if kind == _NONE:
+        return lambda s, d: None
+    return lambda s, d: s[start]
+
 
 # Per kind of field: its struct code(s), and the Python source of its value
-# from slots ``s`` (starting at slot {0}) and the record's bytes ``d``.
+# from slots ``s`` (starting at slot {0}) and the record's bytes ``d``: the
+# same values _reader_of reads.
 _SLOTS = {
     _UINT: ("Q", "s[{0}]"),
     _INT: ("q", "s[{0}]"),
@@ -334,7 +420,7 @@ def record_from_fields(fields: Sequence[tuple[str | None, int, int, Any]]) -> Ra
         layout += bytes((ftype & 0xFF, content & 0xFF)) + name.encode("ascii", "replace") + b"\0"
         kind = _KIND.get(ftype, _NONE)
         if kind == _TIMESPEC:
-            slots += value
+            slots += as_chronyc_reads(*value)  # as the C reader does
         elif kind == _STRING:
             if value is not None:
                 strings.append((len(slots), value))
@@ -357,7 +443,8 @@ def read_value(ffi: Any, lib: Any, session: Any, index: int, ftype: int) -> Any:
 
     Returns what chronyd meant: libchrony returns 16-bit signed fields without
     sign extension (a poll of -2 comes back as 65534), so those are corrected
-    here. Timespecs come back as ``(seconds, nanoseconds)``; missing strings
+    here. Timespecs come back as ``(seconds, nanoseconds)``, read as chronyc
+    reads them (:func:`~pychrony._core.timespec.as_chronyc_reads`); missing strings
     (an address with no family) as None.
     """
     if ftype == FieldType.UINTEGER:
@@ -369,7 +456,7 @@ def read_value(ffi: Any, lib: Any, session: Any, index: int, ftype: int) -> Any:
         return float(lib.chrony_get_field_float(session, index))
     if ftype == FieldType.TIMESPEC:
         ts = lib.chrony_get_field_timespec(session, index)
-        return (int(ts.tv_sec), int(ts.tv_nsec))
+        return as_chronyc_reads(int(ts.tv_sec), int(ts.tv_nsec))
     if ftype == FieldType.STRING:
         with _STRING_LOCK:
             ptr = lib.chrony_get_field_string(session, index)

@@ -43,7 +43,7 @@ from ..exceptions import (
     ChronyPermissionError,
     ChronyTimeoutError,
 )
-from .address import ADDRESS_ENV, DEFAULT_CANDIDATES, Transport, transport_of, validate_address
+from .address import Transport, candidates_for, transport_of, validate_address, validate_port
 from .constants import ErrorCode
 from .errors import DESCRIPTOR_ERRNOS, PERMISSION_HINT, describe_exhaustion, exception_for
 from .records import _STRING_LOCK, RawField, RawRecord, read_fields
@@ -171,6 +171,8 @@ class Session:
         """Open the socket and the libchrony session (no-op when open).
 
         Raises:
+            ValueError: the address has a port that is not 1-65535 in digits
+                (refused before libchrony or the network sees it).
             ChronyPermissionError: a Unix socket refused us.
             ChronyConnectionError: nothing could be opened.
             ChronyLibraryError: libchrony is missing or failed.
@@ -185,6 +187,7 @@ class Session:
             fd = -1
             chosen = ""
             for candidate in candidates:
+                validate_port(candidate)  # libchrony would truncate it to 16 bits
                 fd = lib.chrony_open_socket(candidate.encode("utf-8", "surrogateescape"))
                 if fd >= 0:
                     chosen = candidate
@@ -198,8 +201,11 @@ class Session:
                     raise ChronyPermissionError(
                         f"permission denied opening {denied}: {PERMISSION_HINT}"
                     )
+                # error_code: chrony_open_socket's failure return (-1), as pychrony 2.x gave.
                 raise ChronyConnectionError(
-                    "cannot connect to chronyd: " + "; ".join(failures), errno=err or None
+                    "cannot connect to chronyd: " + "; ".join(failures),
+                    error_code=fd,
+                    errno=err or None,
                 )
             holder = ffi.new("chrony_session **")
             code = lib.chrony_init_session(holder, fd)
@@ -214,14 +220,7 @@ class Session:
             self._finalizer = weakref.finalize(self, _release, lib, self._state)
 
     def _candidates(self) -> tuple[str, ...]:
-        # An explicit address never falls back: asking for one transport must
-        # not silently land on another.
-        if self.requested_address is not None:
-            return (self.requested_address,)
-        from_env = os.environ.get(ADDRESS_ENV)
-        if from_env:
-            return (validate_address(from_env) or "",)
-        return DEFAULT_CANDIDATES
+        return candidates_for(self.requested_address)
 
     def close(self) -> None:
         """Release the session and socket (idempotent)."""
@@ -342,7 +341,13 @@ class Session:
             f"{report} report (record {index})",
             deadline,
         )
-        return read_fields(self._state["session"])
+        try:
+            return read_fields(self._state["session"])
+        except Exception as exc:  # whatever chronyd sent, never more than a data error
+            raise ChronyDataError(
+                f"{report} report from {self.describe()}: record {index} cannot be read: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
 
     def _exchange(self, send: Callable[[Any], int], what: str, deadline: float) -> Steps[None]:
         """Send a request and process replies until libchrony has its answer.

@@ -10,9 +10,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-__all__ = ["TimeSpec"]
+__all__ = ["TimeSpec", "as_chronyc_reads"]
 
 _NS_PER_S = 1_000_000_000
+
+# chronyd sends seconds as two 32-bit words. One built with a 32-bit time_t
+# has no high word to send and marks it with this value (candm.h's
+# TV_NOHIGHSEC); libchrony passes it through, so the seconds would read as
+# about 9.2e18.
+_NO_HIGH_SECONDS = 0x7FFFFFFF
+
+
+def as_chronyc_reads(tv_sec: int, tv_nsec: int) -> tuple[int, int]:
+    """A timespec as libchrony returns it, read the way chronyc reads the wire.
+
+    libchrony joins the two words of seconds as they came and returns the
+    nanoseconds unchecked; chronyc (``UTI_TimespecNetworkToHost``) reads a
+    high word of ``0x7fffffff`` as 0 and caps nanoseconds at 999 999 999.
+    Every layer reads TIMESPEC fields through here, so they agree.
+
+    Example:
+        >>> as_chronyc_reads(0x7FFFFFFF_6553F100, 1_500_000_000)
+        (1700000000, 999999999)
+    """
+    # Every record's timestamps come through here: the common case is two
+    # comparisons, no call.
+    if tv_sec >> 32 == _NO_HIGH_SECONDS:  # an int64: 0x7fffffff is its high word only so
+        tv_sec &= 0xFFFFFFFF
+    if not 0 <= tv_nsec < _NS_PER_S:
+        tv_nsec = 0 if tv_nsec < 0 else _NS_PER_S - 1
+    return tv_sec, tv_nsec
 
 
 @dataclass(frozen=True, slots=True, order=True)

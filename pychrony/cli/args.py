@@ -12,10 +12,11 @@ import argparse
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NoReturn
 
-from .. import __version__
 from ..fleet import DEFAULT_MAX_CONNECTIONS
 from ..models.catalog import REPORTS
+from .completion import add_completion_option
 from .exitcodes import EPILOG
+from .version import add_version_option
 
 __all__ = ["DEFAULTS", "UsageError", "build_parser", "command_of"]
 
@@ -29,6 +30,7 @@ DEFAULTS: dict[str, object] = {
     "count": None,
     "max_connections": DEFAULT_MAX_CONNECTIONS,
     "wide": False,
+    "all": False,
 }
 
 
@@ -129,6 +131,13 @@ def _common(only: Collection[str] | None = None) -> _Parser:
         "compact columns, within 80 columns, as chronyc shows them)",
     )
     option(
+        "all",
+        "--all",
+        action="store_true",
+        help="include sources whose name is not resolved yet (ID#... placeholders), "
+        "which are hidden as chronyc hides them without -a",
+    )
+    option(
         "count",
         "--count",
         type=_number(int, minimum=1, strict=False),
@@ -183,7 +192,8 @@ def build_parser(
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    parser.add_argument("-V", "--version", action="version", version=f"pychrony {__version__}")
+    add_version_option(parser)
+    add_completion_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:

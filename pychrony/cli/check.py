@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: The global options check takes (``dest`` names); any other is a usage error.
-GLOBAL_OPTIONS = ("addresses", "timeout", "retries")
+GLOBAL_OPTIONS = ("addresses", "timeout", "retries", "all")
 
 #: How a bad threshold is explained.
 RANGE_SYNTAX = (
@@ -227,7 +227,7 @@ def evaluate(view: Overview, limits: Thresholds) -> Verdict:
     if not view.synchronised:
         verdict.raise_to(limits.unsynchronised, "not synchronised")
     if t.is_leap_pending():
-        verdict.raise_to(limits.leap, f"leap second pending ({t.leap_status.name.lower()})")
+        verdict.raise_to(limits.leap, f"leap second pending ({t.leap_status.description})")
     _judge(verdict, "offset", abs(t.offset), human_seconds(t.offset), limits.offset)
     _judge(verdict, "stratum", t.stratum, str(t.stratum), limits.stratum)
     _judge(verdict, "reachable sources", n_reach, str(n_reach), limits.reachable)
@@ -274,7 +274,7 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     except ValueError as exc:
         return usage_error(str(exc))
     try:
-        outcome = ask(targets[0], lambda conn: Overview(conn.get_tracking(), conn.get_sources()))
+        outcome = ask(targets[0], lambda conn: Overview.read(conn, include_unresolved=args.all))
     except ChronyLibraryError as exc:
         return _print(UNKNOWN, exc.message)
     failure = outcome.exception

@@ -30,6 +30,7 @@ from ..exceptions import ChronyConnectionError, ChronyError
 from ..models.catalog import REPORTS, ReportSpec
 from .exitcodes import ExitCode
 from .query import Target, one_line
+from .values import listed
 
 __all__ = ["DEFAULT_COLLECTORS", "HELP", "ChronyCollector", "add_arguments", "parse_listen", "run"]
 
@@ -57,6 +58,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=5.0,
         metavar="S",
         help="seconds a scrape may spend reading chronyd before answering chrony_up 0 (default 5)",
+    )
+    parser.add_argument(
+        "--collector.sources.with-unresolved",
+        dest="unresolved_sources",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="export sources whose name is not resolved yet (ID#... placeholders) too; "
+        "off by default, as chronyc hides them (their count is "
+        "chrony_activity_unresolved_sources)",
     )
     group = parser.add_argument_group("collectors (one per report)")
     for spec in REPORTS:
@@ -91,14 +101,22 @@ class ChronyCollector:
         target: the chronyd to read.
         reports: the reports (collectors) switched on.
         scrape_timeout: seconds a scrape may spend reading chronyd.
+        include_unresolved: export placeholder sources (names chronyd has not
+            resolved yet) too; they are left out by default, as chronyc does.
     """
 
     def __init__(
-        self, target: Target, reports: Sequence[ReportSpec], scrape_timeout: float
+        self,
+        target: Target,
+        reports: Sequence[ReportSpec],
+        scrape_timeout: float,
+        *,
+        include_unresolved: bool = False,
     ) -> None:
         self.target = target
         self.reports = tuple(reports)
         self.scrape_timeout = scrape_timeout
+        self.include_unresolved = include_unresolved
 
     def describe(self) -> list[Any]:
         """Nothing up front: registering must not read chronyd."""
@@ -146,6 +164,8 @@ class ChronyCollector:
             for spec, value, error in box["results"]:
                 success.add_metric([spec.name], 0.0 if error else 1.0)
                 if error is None:
+                    if spec.many and value is not None:
+                        value = listed(value, self.include_unresolved)
                     yield from families(spec, value)
         else:
             for spec in self.reports:
@@ -208,7 +228,9 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
         sys.stderr.write(f"pychrony: {_MISSING_HINT}\n")
         return ExitCode.MISSING
     reports = [spec for spec in REPORTS if getattr(args, f"collector_{spec.name}")]
-    collector = ChronyCollector(targets[0], reports, args.scrape_timeout)
+    collector = ChronyCollector(
+        targets[0], reports, args.scrape_timeout, include_unresolved=args.unresolved_sources
+    )
     try:
         server = serve(collector, host, port)
     except OSError as exc:

@@ -7,6 +7,7 @@ import errno
 import sys
 from collections.abc import Sequence
 
+from .._core.address import candidates_for, validate_port
 from ..connection import ChronyConnection
 from ..exceptions import ChronyLibraryError
 from ..models.catalog import spec_for
@@ -19,7 +20,7 @@ from .query import Target, one_line
 from .status import StatusView
 from .views import ReportsView, ReportView, View
 
-__all__ = ["main"]
+__all__ = ["command_parser", "main"]
 
 _EXTRA = {
     "check": (check.HELP, check.add_arguments),
@@ -38,22 +39,30 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     for address in addresses:
         # The connection validates the address (type, length, NUL) without opening it.
         ChronyConnection(address, timeout=args.timeout, retries=args.retries)
+        # A port libchrony would misread is a usage error, caught before any query.
+        for candidate in candidates_for(address):
+            validate_port(candidate)
         targets.append(Target(address, args.timeout, args.retries))
     return targets
 
 
-def _view(command: str, *, wide: bool) -> View:
+def _view(command: str, *, wide: bool, include_unresolved: bool) -> View:
     if command == "status":
-        return StatusView()
+        return StatusView(include_unresolved=include_unresolved)
     if command == "reports":
         return ReportsView()
     if command == "dump":
         return DumpView()
-    return ReportView(spec_for(command), wide=wide)
+    return ReportView(spec_for(command), wide=wide, include_unresolved=include_unresolved)
+
+
+def command_parser() -> argparse.ArgumentParser:
+    """The whole command line's parser (also the source of the man page and completion)."""
+    return build_parser(_EXTRA, restricted={"check": check.GLOBAL_OPTIONS})
 
 
 def _run(argv: Sequence[str]) -> int:
-    parser = build_parser(_EXTRA, restricted={"check": check.GLOBAL_OPTIONS})
+    parser = command_parser()
     try:
         args, extras = parser.parse_known_args(argv)
         if extras:
@@ -88,7 +97,7 @@ def _run(argv: Sequence[str]) -> int:
     if args.command == "exporter":
         return exporter.run(args, targets)
     return run_view(
-        _view(args.command, wide=args.wide),
+        _view(args.command, wide=args.wide, include_unresolved=args.all),
         targets,
         args.format,
         watch=args.watch,

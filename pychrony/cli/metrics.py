@@ -390,6 +390,10 @@ def _label_value(value: Any, unit: Unit) -> str:
     return "" if shown is None else str(shown)
 
 
+def _values_of(record: Any) -> Iterator[Any]:
+    return (getattr(record, f.name) for f in dataclasses.fields(record))
+
+
 def _record_labels(spec: ReportSpec, record: Any, index: int) -> tuple[list[str], list[str]]:
     if not spec.many:
         return [], []
@@ -404,11 +408,19 @@ def _record_labels(spec: ReportSpec, record: Any, index: int) -> tuple[list[str]
 
 def generic_families(spec: ReportSpec, records: Sequence[Any]) -> Iterator[Metric]:
     """Any report as gauges of its numeric fields and an info gauge of the rest."""
-    if not records:
+    # A record with nothing in it (a reference clock's ntpdata or authdata)
+    # has no value to export, nor an address to label one with; the others
+    # keep their position in the report.
+    kept = [
+        (i, record)
+        for i, record in enumerate(records)
+        if any(v is not None for v in _values_of(record))
+    ]
+    if not kept:
         return
-    label_names, _ = _record_labels(spec, records[0], 0)
+    label_names, _ = _record_labels(spec, kept[0][1], kept[0][0])
     columns = _columns(spec)
-    keyed = [(record, _record_labels(spec, record, i)[1]) for i, record in enumerate(records)]
+    keyed = [(record, _record_labels(spec, record, i)[1]) for i, record in kept]
     for column in columns:
         family: GaugeMetricFamily | CounterMetricFamily
         if column.kind == "label":

@@ -12,27 +12,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..connection import ChronyConnection
-from ..models import Source, SourceMode, SourceState, TrackingStatus
+from ..models import Source, TrackingStatus
 from .render import Block
-from .values import Plain, record_dict
+from .values import Plain, listed, record_dict
 
 __all__ = ["Overview", "StatusView", "human_seconds", "reachable", "selectable"]
 
-# States in which chronyd considers a source good enough to synchronise to.
-SELECTABLE_STATES = frozenset(
-    {SourceState.SELECTED, SourceState.SELECTABLE, SourceState.UNSELECTED}
-)
 NEVER = 0xFFFFFFFF  # last_sample_ago when a source never gave a sample
-
-_STATE_MARK = {
-    SourceState.SELECTED: "*",
-    SourceState.SELECTABLE: "+",
-    SourceState.UNSELECTED: "-",
-    SourceState.FALSETICKER: "x",
-    SourceState.JITTERY: "~",
-    SourceState.NONSELECTABLE: "?",
-}
-_MODE_NAME = {SourceMode.CLIENT: "server", SourceMode.PEER: "peer", SourceMode.REFCLOCK: "refclock"}
 
 
 def reachable(sources: Sequence[Source]) -> int:
@@ -41,8 +27,8 @@ def reachable(sources: Sequence[Source]) -> int:
 
 
 def selectable(sources: Sequence[Source]) -> int:
-    """How many sources chronyd would synchronise to (selected or acceptable)."""
-    return sum(1 for s in sources if s.state in SELECTABLE_STATES)
+    """How many sources chronyd considers selectable (``*``, ``+`` or ``-``)."""
+    return sum(1 for s in sources if s.is_selectable())
 
 
 def human_seconds(value: float, *, signed: bool = True) -> str:
@@ -72,10 +58,25 @@ def _ago(seconds: int) -> str:
 
 @dataclass(frozen=True)
 class Overview:
-    """One server's tracking report and sources."""
+    """One server's tracking report and sources.
+
+    Attributes:
+        tracking: the tracking report.
+        sources: the sources shown and counted: as ``chronyc sources``, those
+            whose name is not resolved yet are left out unless asked for.
+        unresolved: how many placeholder sources were left out.
+    """
 
     tracking: TrackingStatus
     sources: list[Source]
+    unresolved: int = 0
+
+    @classmethod
+    def read(cls, conn: ChronyConnection, *, include_unresolved: bool = False) -> Overview:
+        """Tracking and sources from ``conn``, placeholders left out unless included."""
+        tracking, every = conn.get_tracking(), conn.get_sources()
+        shown = listed(every, include_unresolved)
+        return cls(tracking, shown, len(every) - len(shown))
 
     @property
     def synchronised(self) -> bool:
@@ -112,17 +113,17 @@ class Overview:
             head = f"synchronised to {self.reference} ({t.reference_id_name}), stratum {t.stratum}"
         else:
             head = f"NOT synchronised (stratum {t.stratum})"
-        direction = "fast" if t.offset > 0 else "slow"
         lines = [
             head,
-            f"  system time     {human_seconds(t.offset)} ({direction} of true time)",
+            f"  system time     {human_seconds(abs(t.offset), signed=False)} "
+            f"{t.offset_direction} of NTP time",
             f"  last offset     {human_seconds(t.last_offset)}, "
             f"rms {human_seconds(t.rms_offset, signed=False)}",
             f"  frequency       {t.frequency:+.3f} ppm (skew {t.skew:.3f} ppm, "
             f"residual {t.residual_freq:+.3f} ppm)",
             f"  root            delay {human_seconds(t.root_delay, signed=False)}, "
             f"dispersion {human_seconds(t.root_dispersion, signed=False)}",
-            f"  leap status     {t.leap_status.name.lower()}",
+            f"  leap status     {t.leap_status.description}",
             f"  sources         {s['sources_reachable']} of {s['sources_total']} reachable, "
             f"{s['sources_selectable']} selectable",
             "",
@@ -139,10 +140,10 @@ class Overview:
                 )
             rows.append(
                 (
-                    _STATE_MARK.get(src.state, "?"),
-                    src.address,
-                    _MODE_NAME.get(src.mode, src.mode.name.lower()),
-                    src.state.name.lower(),
+                    src.mode.symbol + src.state.symbol,
+                    src.display_name,
+                    src.mode.description,
+                    src.state.description,
                     f"{src.reachability:03o}",
                     _poll(src.poll),
                     sample,
@@ -159,6 +160,10 @@ class StatusView:
     """``status``: tracking and sources of each server."""
 
     calls = 2
+
+    def __init__(self, *, include_unresolved: bool = False) -> None:
+        self.include_unresolved = include_unresolved
+
     columns: ClassVar[list[str]] = [
         "synchronised",
         "reference",
@@ -172,7 +177,7 @@ class StatusView:
 
     def fetch(self, conn: ChronyConnection) -> Overview:
         """Tracking and sources."""
-        return Overview(conn.get_tracking(), conn.get_sources())
+        return Overview.read(conn, include_unresolved=self.include_unresolved)
 
     def document(self, value: Overview) -> Plain:
         """The summary, plus the full tracking report and every source."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from enum import Flag
 from typing import Any
 
-from ..models import LeapStatus, SelectOptions, SourceMode, SourceState
+from ..models import LeapStatus, SelectOptions
 from ..models._declare import field_unit
 from ..models.catalog import ReportSpec
 from ..models.units import Unit
@@ -29,7 +29,7 @@ __all__ = [
     "compact_rows",
     "field_units",
     "formatted_rows",
-    "listed",
+    "reads_as_listing",
 ]
 
 # A long address or host name is cut here in the compact tables (">" marks
@@ -58,7 +58,7 @@ def field_units(spec: ReportSpec) -> dict[str, Unit]:
     return {f.name: field_unit(f) for f in dataclasses.fields(spec.model)}
 
 
-def listed(spec: ReportSpec) -> bool:
+def reads_as_listing(spec: ReportSpec) -> bool:
     """Whether a per-source report reads best as one listing per record (ntpdata)."""
     return spec.name == "ntpdata"
 
@@ -87,17 +87,6 @@ def _name(text: str) -> str:
 # chronyc's source-mode and source-state characters (client.c). The states
 # map as chronyd means them: libchrony's UNSELECTED is combined ("+"),
 # SELECTABLE is not combined ("-").
-_MODE_CHAR = {SourceMode.CLIENT: "^", SourceMode.PEER: "=", SourceMode.REFCLOCK: "#"}
-_STATE_CHAR = {
-    SourceState.SELECTED: "*",
-    SourceState.UNSELECTED: "+",
-    SourceState.SELECTABLE: "-",
-    SourceState.FALSETICKER: "x",
-    SourceState.JITTERY: "~",
-    SourceState.NONSELECTABLE: "?",
-}
-
-
 def _sample(s: Any) -> str:
     adjusted = seconds(s.latest_meas, signed=True).rjust(7)
     measured = seconds(s.orig_latest_meas, signed=True).rjust(7)
@@ -112,7 +101,7 @@ _SOURCES = (
     Column("address", lambda s: _name(s.address)),
     Column("poll", lambda s: str(s.poll), right=True),
     Column("stratum", lambda s: str(s.stratum), right=True),
-    Column("MS", lambda s: _MODE_CHAR.get(s.mode, " ") + _STATE_CHAR.get(s.state, " ")),
+    Column("MS", lambda s: s.mode.symbol + s.state.symbol),
     Column("reach", lambda s: f"{s.reachability:03o}", right=True),
     Column("last_rx", lambda s: interval(s.last_sample_ago), right=True),
     Column("last sample", _sample),
@@ -180,10 +169,16 @@ def compact_layout(spec: ReportSpec) -> tuple[Column, ...] | None:
     return _COMPACT.get(spec.name)
 
 
+def _has_nothing(record: Any) -> bool:
+    return all(getattr(record, f.name) is None for f in dataclasses.fields(record))
+
+
 def compact_rows(layout: Sequence[Column], records: Sequence[Any]) -> list[dict[str, str]]:
     """The compact table's cells, keyed by header."""
     rows = []
     for i, record in enumerate(records):
+        if _has_nothing(record):
+            continue  # a reference clock's authdata: chronyd sent no fields
         row = {c.header: c.cell(record) for c in layout}
         if "#" in row:
             row["#"] = str(i)

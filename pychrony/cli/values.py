@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from enum import Enum, Flag
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from ..models.catalog import ReportSpec
 
-__all__ = ["Plain", "columns", "plain", "record_dict", "records_of", "report_document"]
+__all__ = [
+    "Plain",
+    "columns",
+    "listed",
+    "plain",
+    "record_dict",
+    "records_of",
+    "report_document",
+]
 
 Plain = Any  # a JSON-compatible value: None, bool, int, float, str, list, dict
+R = TypeVar("R")
 
 
 def plain(value: object) -> Plain:
@@ -69,3 +79,19 @@ def report_document(spec: ReportSpec, value: object) -> Plain:
     if spec.many:
         return [record_dict(r) for r in records_of(spec, value)]
     return record_dict(value)
+
+
+def listed(records: Sequence[R], include_unresolved: bool = False) -> list[R]:
+    """The records a person is shown: as chronyc, without placeholder sources.
+
+    A record whose model has ``is_resolved()`` (sources, sourcestats,
+    selectdata, ntpdata) is left out while its name is not resolved, unless
+    ``include_unresolved`` (``--all``, like ``chronyc sources -a``).
+    """
+    if include_unresolved:
+        return list(records)
+    return [r for r in records if getattr(r, "is_resolved", _always)()]
+
+
+def _always() -> bool:
+    return True

@@ -16,8 +16,8 @@ from ..exceptions import ChronyConnectionError, ChronyDataError, ChronyError, Ch
 from ..models.catalog import REPORTS, ReportSpec
 from .query import one_line
 from .render import Block
-from .tables import compact_layout, compact_rows, formatted_rows, listed
-from .values import Plain, columns, record_dict, records_of, report_document
+from .tables import compact_layout, compact_rows, formatted_rows, reads_as_listing
+from .values import Plain, columns, listed, record_dict, records_of, report_document
 
 __all__ = ["ReportView", "ReportsView", "View"]
 
@@ -57,14 +57,20 @@ class ReportView:
 
     calls = 1
 
-    def __init__(self, spec: ReportSpec, *, wide: bool = False) -> None:
+    def __init__(
+        self, spec: ReportSpec, *, wide: bool = False, include_unresolved: bool = False
+    ) -> None:
         self.spec = spec
         self.wide = wide
         self.columns = columns(spec)
+        self.include_unresolved = include_unresolved
 
     def fetch(self, conn: ChronyConnection) -> Any:
-        """Call the report's typed getter."""
-        return getattr(conn, self.spec.method)()
+        """Call the report's typed getter; placeholder sources only with ``--all``."""
+        value = getattr(conn, self.spec.method)()
+        if self.spec.many and value is not None:
+            return listed(value, self.include_unresolved)
+        return value
 
     def document(self, value: Any) -> Plain:
         """An object (a list of them for per-source reports), or None when disabled."""
@@ -91,7 +97,7 @@ class ReportView:
                 right=frozenset(c.header for c in layout if c.right),
                 gap=1,
             )
-        as_listing = not spec.many or (listed(spec) and not self.wide)
+        as_listing = not spec.many or (reads_as_listing(spec) and not self.wide)
         rows = formatted_rows(spec, records, symbol=as_listing)
         return Block(rows, self.columns, not as_listing, note)
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-__all__ = ["ref_id_name", "seconds", "source_address", "text"]
+__all__ = [
+    "PLACEHOLDER_PREFIX",
+    "is_placeholder",
+    "ref_id_name",
+    "seconds",
+    "source_address",
+    "text",
+]
+
+# How libchrony prints the address of a source whose name is not resolved yet
+# (chronyd's IPADDR_ID family): "ID#" and ten digits, e.g. ID#0000000001.
+PLACEHOLDER_PREFIX = "ID#"
 
 
 def seconds(timespec: tuple[int, int]) -> float:
@@ -39,3 +50,12 @@ def source_address(value: Any) -> str:
     if isinstance(value, int):
         return ref_id_name(value)
     return text(value)
+
+
+def is_placeholder(address: str | None) -> bool:
+    """Whether ``address`` is chronyd's placeholder for a name not resolved yet.
+
+    ``chronyc sources`` hides such sources unless given ``-a``. None (a
+    reference clock's ntpdata record, which has no address) is no placeholder.
+    """
+    return address is not None and address.startswith(PLACEHOLDER_PREFIX)

@@ -16,6 +16,13 @@ here, never the docstring.
 using a plan computed once per class. A record that carries its layout (the
 core's ``RawRecord``) is decoded by a plan computed once per (class, layout):
 which value feeds which attribute is then known without looking up a name.
+
+A record with no fields at all is what chronyd sends for a source that has
+none of the report's data (a reference clock's ntpdata and authdata). It
+decodes to an instance with every attribute None when the model's annotations
+allow None for every attribute (the annotations are the declaration); for any
+other model it is a :class:`~pychrony.ChronyDataError`. So is any value a
+conversion fails on: the message names the report, the record and the server.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import dataclasses
 import enum
 import functools
 import types
+import typing
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
@@ -120,6 +128,21 @@ def plan(cls: Any) -> tuple[tuple[str, FieldSource], ...]:
     return tuple(steps)
 
 
+@functools.cache
+def allows_empty(cls: Any) -> bool:
+    """Whether every attribute of model ``cls`` admits None, so a record with no fields is one."""
+    hints = typing.get_type_hints(cls)
+    return all(_admits_none(hints[f.name]) for f in dataclasses.fields(cls))
+
+
+def _admits_none(hint: Any) -> bool:
+    if hint is type(None):
+        return True
+    return typing.get_origin(hint) in (typing.Union, types.UnionType) and any(
+        _admits_none(arg) for arg in typing.get_args(hint)
+    )
+
+
 class _Layout(Protocol):
     """A record's shape as the core describes it (see ``pychrony._core.records``)."""
 
@@ -142,21 +165,22 @@ def _compile_decoder(cls: Any, layout: _Layout) -> Callable[[Any, Any], Any] | N
     None when a required field is absent: the generic path then raises the
     error that names it.
     """
+    empty = not layout.names
+    if empty and not allows_empty(cls):
+        return None
     position: dict[str, int] = {}
     for i, name in enumerate(layout.names):
         position.setdefault(name, i)
     arguments: list[tuple[int | None, Callable[[Any], Any] | None]] = []
     for _attr, spec in plan(cls):
         index = next((position[n] for n in spec.names if n in position), None)
-        if index is None and not spec.optional:
+        if index is None and not (spec.optional or empty):
             return None
         convert = spec.convert
         if convert is _identity:
             arguments.append((index, None))
-        elif isinstance(convert, type) and issubclass(convert, enum.Enum):
-            arguments.append((index, _enum_lookup(convert)))
         else:
-            arguments.append((index, convert))
+            arguments.append((index, _converter(convert)))
     setters = _slot_setters(cls)
     if setters is not None:
         return layout.compile(cls, arguments, setters=setters)
@@ -195,25 +219,69 @@ def _slot_setters(cls: Any) -> list[Callable[[Any, Any], None]] | None:
     return setters
 
 
+@functools.cache
 def _enum_lookup(enum_cls: type[enum.Enum]) -> Callable[[Any], Any]:
-    """``enum_cls(value)``, looking the value up first as ``Enum.__new__`` does, but sooner."""
+    """The decoding path's ``enum_cls(value)``: known members first, as ``Enum.__new__`` does.
+
+    A value the enum has no member for becomes its ``UNKNOWN_<value>``
+    pseudo-member when the enum offers one (``from_chronyd``), so a newer
+    chronyd never breaks decoding while ``enum_cls(value)`` itself stays strict.
+    """
     members = enum_cls._value2member_map_
+    fallback: Callable[[Any], Any] = getattr(enum_cls, "from_chronyd", enum_cls)
 
     def convert(value: Any) -> Any:
         try:
             return members[value]
         except (KeyError, TypeError):
-            return enum_cls(value)
+            return fallback(value)
 
     return convert
 
 
-def decode(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str) -> T:
+def _converter(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    if isinstance(convert, type) and issubclass(convert, enum.Enum):
+        return _enum_lookup(convert)
+    return convert
+
+
+def decode(
+    cls: type[T],
+    fields: Iterable[tuple[Any, ...]],
+    report: str,
+    *,
+    index: int | None = None,
+    server: str | None = None,
+) -> T:
     """Build a ``cls`` from one record's raw fields ``(name, type, content, value)``.
 
+    Args:
+        cls: the model to build.
+        fields: the record (the core's ``RawRecord``, or any iterable of fields).
+        report: the report's name, for messages.
+        index: the record's position in the report, for messages.
+        server: the server it came from, for messages.
+
     Raises:
-        ChronyDataError: a required field is missing or cannot be converted.
+        ChronyDataError: a required field is missing, or a value cannot be
+            converted whatever the conversion raised; the message names the
+            report, the record and the server. A model's own checks (a
+            ``__post_init__``) raise what the model chose.
     """
+    try:
+        return _decode(cls, fields, report)
+    except ChronyDataError as exc:
+        raise ChronyDataError(
+            f"{_where(report, index, server)}: {exc.message}", error_code=exc.error_code
+        ) from exc
+
+
+def _where(report: str, index: int | None, server: str | None) -> str:
+    where = f"{report} report" if index is None else f"{report} report, record {index},"
+    return where if server is None else f"{where} from {server}"
+
+
+def _decode(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str) -> T:
     layout: _Layout | None = getattr(fields, "layout", None)
     if layout is not None:
         cache = layout.cache
@@ -224,13 +292,14 @@ def decode(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str) -> T:
             try:
                 built: T = decoder(fields.slots, fields.data)  # type: ignore[attr-defined]
                 return built
-            except (TypeError, ValueError, OverflowError):
+            except Exception:
                 pass  # the generic path below names the field that failed
     return _decode_by_name(cls, fields, report)
 
 
 def _decode_by_name(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str) -> T:
     values = {f[0]: f[3] for f in fields}
+    empty = not values and allows_empty(cast(Hashable, cls))
     kwargs: dict[str, Any] = {}
     for attr, spec in plan(cast(Hashable, cls)):
         raw: Any = _MISSING
@@ -239,7 +308,7 @@ def _decode_by_name(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str
             if raw is not _MISSING:
                 break
         if raw is _MISSING:
-            if spec.optional:
+            if spec.optional or empty:
                 kwargs[attr] = None
                 continue
             raise ChronyDataError(
@@ -247,9 +316,11 @@ def _decode_by_name(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str
                 f"(fields: {', '.join(values) or 'none'})"
             )
         try:
-            kwargs[attr] = spec.convert(raw)
-        except (TypeError, ValueError, OverflowError) as exc:
+            kwargs[attr] = _converter(spec.convert)(raw)
+        except Exception as exc:  # whatever the conversion raises, the value is unusable
             raise ChronyDataError(
-                f"{report} field {spec.names[0]!r} has an unusable value {raw!r}: {exc}"
+                f"{report} field {spec.names[0]!r} has an unusable value {raw!r}: "
+                f"{type(exc).__name__}: {exc}"
             ) from exc
+    # The model's own checks (a __post_init__) raise what the model chose.
     return cls(**kwargs)

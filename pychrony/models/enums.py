@@ -1,13 +1,17 @@
-"""Enumerations of the typed models.
+"""Enumerations of the typed models, and what each value means to chronyc.
 
-Unknown values from a newer chronyd never crash decoding: they become a
-pseudo-member named ``UNKNOWN_<value>`` that keeps the raw value.
+Unknown values from a newer chronyd never crash decoding: the decoding path
+(:meth:`~_TolerantEnum.from_chronyd`) turns them into a pseudo-member named
+``UNKNOWN_<value>`` that keeps the raw value. Calling an enum with a value it
+has no member for raises :class:`ValueError`, as every :class:`~enum.Enum`
+(and pychrony 2.x) does.
 """
 
 from __future__ import annotations
 
+import threading
 from enum import Enum, IntFlag
-from typing import Any
+from typing import Any, TypeVar
 
 from .._core.address import Transport
 
@@ -26,23 +30,38 @@ __all__ = [
     "Transport",
 ]
 
+_E = TypeVar("_E", bound="_TolerantEnum")
 _unknown: dict[tuple[type, int], Any] = {}
+_unknown_lock = threading.Lock()
 
 
 class _TolerantEnum(Enum):
-    """An Enum that represents values it does not know instead of failing."""
+    """An Enum whose decoding path represents values it does not know."""
 
     @classmethod
-    def _missing_(cls, value: object) -> Any:
+    def from_chronyd(cls: type[_E], value: int) -> _E:
+        """The member for a value chronyd sent; ``UNKNOWN_<value>`` for one without a name.
+
+        The pseudo-member is created once per value, so ``is`` comparisons
+        hold between two records.
+
+        Raises:
+            TypeError: ``value`` is not an int.
+        """
+        member = cls._value2member_map_.get(value)
+        if member is not None:
+            return member  # type: ignore[return-value]
         if isinstance(value, bool) or not isinstance(value, int):
-            return None
+            raise TypeError(f"{cls.__name__} values are ints, not {value!r}")
         key = (cls, value)
-        if key not in _unknown:
-            member = object.__new__(cls)
-            member._name_ = f"UNKNOWN_{value}"
-            member._value_ = value
-            _unknown[key] = member
-        return _unknown[key]
+        with _unknown_lock:
+            if key not in _unknown:
+                pseudo = object.__new__(cls)
+                pseudo._name_ = f"UNKNOWN_{value}"
+                pseudo._value_ = value
+                _unknown[key] = pseudo
+            found: _E = _unknown[key]
+        return found
 
     @property
     def is_known(self) -> bool:
@@ -65,19 +84,40 @@ class LeapStatus(_TolerantEnum):
     DELETE = 2
     UNSYNC = 3
 
+    @property
+    def description(self) -> str:
+        """The status in chronyc's words (``normal``, ``insert second``, ...).
+
+        ``chronyc tracking``'s ``Leap status`` line; ``not synchronised`` for
+        ``UNSYNC``.
+        """
+        return _LEAP_WORDS.get(int(self.value), f"unknown ({int(self.value)})")
+
+
+_LEAP_WORDS: dict[int, str] = {
+    LeapStatus.NORMAL.value: "normal",
+    LeapStatus.INSERT.value: "insert second",
+    LeapStatus.DELETE.value: "delete second",
+    LeapStatus.UNSYNC.value: "not synchronised",
+}
+
 
 class SourceState(_TolerantEnum):
     """Selection state of a source (the ``S`` column of ``chronyc sources``).
 
+    libchrony's names predate chronyc's wording and two of them read
+    backwards; :attr:`symbol` and :attr:`description` give what chronyc shows.
+
     Attributes:
-        SELECTED: the source chronyd synchronises to (``*``).
-        NONSELECTABLE: not usable for selection (``?``).
-        FALSETICKER: disagrees with the majority (``x``).
-        JITTERY: too variable to be trusted (``~``).
-        UNSELECTED: combined with the selected source, not selected itself
-            (``+``; chrony's name, despite what it suggests).
-        SELECTABLE: acceptable but left out of the combination, e.g. for its
-            distance (``-``).
+        SELECTED: the best source, selected for synchronisation (``*``).
+        NONSELECTABLE: unusable: not selectable for synchronisation, e.g.
+            unreachable, not synchronised or short of samples (``?``).
+        FALSETICKER: a falseticker: disagrees with the majority (``x``).
+        JITTERY: jittery: its time varies too much (``~``).
+        UNSELECTED: combined: used for synchronisation together with the
+            selected source (``+``; libchrony's name, despite what it suggests).
+        SELECTABLE: not combined: selectable, but not currently used, e.g.
+            for its distance (``-``).
     """
 
     SELECTED = 0
@@ -86,6 +126,48 @@ class SourceState(_TolerantEnum):
     JITTERY = 3
     UNSELECTED = 4
     SELECTABLE = 5
+
+    @property
+    def symbol(self) -> str:
+        """The mark ``chronyc sources`` prints (``" "`` for a state it does not know)."""
+        return _SOURCE_STATE_WORDS.get(int(self.value), (" ", ""))[0]
+
+    @property
+    def description(self) -> str:
+        """The state in chronyc's words.
+
+        One of ``selected``, ``combined``, ``not combined``, ``falseticker``,
+        ``jittery`` or ``unusable``.
+        """
+        known = _SOURCE_STATE_WORDS.get(int(self.value))
+        return known[1] if known else f"unknown ({int(self.value)})"
+
+    @property
+    def is_selected(self) -> bool:
+        """Whether this is the best source, the one chronyd synchronises to (``*``)."""
+        return self is SourceState.SELECTED
+
+    @property
+    def is_combined(self) -> bool:
+        """Whether the source is used for synchronisation, selected or combined (``*``, ``+``)."""
+        return self in (SourceState.SELECTED, SourceState.UNSELECTED)
+
+    @property
+    def is_selectable(self) -> bool:
+        """Whether chronyd considers the source selectable (``*``, ``+``, ``-``)."""
+        return self in (SourceState.SELECTED, SourceState.UNSELECTED, SourceState.SELECTABLE)
+
+
+# One place for what each state means: chronyc's mark (client.c) and its words
+# (chronyc's documentation and its `sources -v` legend).
+_SOURCE_STATE_WORDS: dict[int, tuple[str, str]] = {
+    SourceState.SELECTED.value: ("*", "selected"),
+    SourceState.NONSELECTABLE.value: ("?", "unusable"),
+    SourceState.FALSETICKER.value: ("x", "falseticker"),
+    SourceState.JITTERY.value: ("~", "jittery"),
+    SourceState.UNSELECTED.value: ("+", "combined"),
+    SourceState.SELECTABLE.value: ("-", "not combined"),
+}
 
 
 class SourceMode(_TolerantEnum):
@@ -100,6 +182,24 @@ class SourceMode(_TolerantEnum):
     CLIENT = 0
     PEER = 1
     REFCLOCK = 2
+
+    @property
+    def symbol(self) -> str:
+        """The mark ``chronyc sources`` prints (``" "`` for a mode it does not know)."""
+        return _SOURCE_MODE_WORDS.get(int(self.value), (" ", ""))[0]
+
+    @property
+    def description(self) -> str:
+        """The mode in chronyc's words (``server``, ``peer`` or ``reference clock``)."""
+        known = _SOURCE_MODE_WORDS.get(int(self.value))
+        return known[1] if known else f"unknown ({int(self.value)})"
+
+
+_SOURCE_MODE_WORDS: dict[int, tuple[str, str]] = {
+    SourceMode.CLIENT.value: ("^", "server"),
+    SourceMode.PEER.value: ("=", "peer"),
+    SourceMode.REFCLOCK.value: ("#", "reference clock"),
+}
 
 
 class _CharCodeEnum(_TolerantEnum):
@@ -121,6 +221,8 @@ class SelectState(_CharCodeEnum):
         IGNORED: configured with ``noselect`` (``N``).
         NOT_SYNCHRONIZED: the source is not synchronised (``s``).
         MISSING_SAMPLES: too few samples yet (``M``).
+        UNACCEPTABLE_STRATUM: stratum outside ``minstratum``/``maxstratum``
+            (``r``; chronyd 4.9+, which libchrony 0.2 has no constant name for).
         UNACCEPTABLE_DISTANCE: root distance over ``maxdistance`` (``d``).
         LARGE_DISTANCE: distance much larger than the best source's (``D``).
         JITTERY: jitter too large (``~``).
@@ -139,6 +241,7 @@ class SelectState(_CharCodeEnum):
     IGNORED = ord("N")
     NOT_SYNCHRONIZED = ord("s")
     MISSING_SAMPLES = ord("M")
+    UNACCEPTABLE_STRATUM = ord("r")
     UNACCEPTABLE_DISTANCE = ord("d")
     LARGE_DISTANCE = ord("D")
     JITTERY = ord("~")

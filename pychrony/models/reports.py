@@ -3,13 +3,15 @@
 Each model is declared once: every attribute names the libchrony field it
 reads and its conversion (see :mod:`pychrony.models._declare`). Attribute names
 of the pychrony 2.x models are kept; values equal what ``chronyc -c`` prints.
-"""
 
-from __future__ import annotations
+Annotations are evaluated when the classes are created (no ``from __future__
+import annotations`` here), so ``dataclasses.fields(Model)[i].type`` is the
+type itself (``int``, ``SourceState``), as in pychrony 2.x.
+"""
 
 from dataclasses import dataclass, field
 
-from ._convert import ref_id_name, seconds, source_address, text
+from ._convert import is_placeholder, ref_id_name, seconds, source_address, text
 from ._declare import source
 from .enums import LeapStatus, SourceMode, SourceState
 from .units import Unit
@@ -22,15 +24,20 @@ class TrackingStatus:
     """The system clock's synchronisation state (``chronyc tracking``).
 
     Attributes:
-        reference_id: reference ID of the source synchronised to (0 if none).
+        reference_id: reference ID of the source synchronised to (0 when
+            not synchronised; ``0x7F7F0101`` in ``local`` mode).
         reference_id_name: the reference ID as text: an IPv4 address, or a
             reference clock's name such as ``PPS0``.
         reference_ip: address of the source synchronised to (``""`` if none).
-        stratum: chronyd's stratum (16 or more when unsynchronised).
+        stratum: chronyd's stratum (0 when not synchronised, as chronyd
+            reports it, with reference ID 0 and leap status ``UNSYNC``).
         leap_status: leap second status.
         ref_time: when the last measurement was used, seconds since the epoch.
-        offset: current correction being applied, seconds (system time minus
-            true time; positive means the clock is fast).
+        offset: current correction being applied to the system clock, seconds
+            (chronyd's "current correction", NTP time minus system time):
+            positive means the system clock is slow of NTP time, negative
+            that it is fast, as ``chronyc tracking``'s ``System time`` line
+            says (see :attr:`~pychrony.TrackingStatus.offset_direction`).
         last_offset: offset estimated at the last clock update, seconds.
         rms_offset: long-term average of the offset, seconds.
         frequency: rate error of the system clock, ppm (positive = fast).
@@ -62,8 +69,26 @@ class TrackingStatus:
     update_interval: float = field(metadata=source("last update interval", unit=Unit.SECONDS))
 
     def is_synchronized(self) -> bool:
-        """Whether chronyd is synchronised to a source (a reference and stratum < 16)."""
-        return self.reference_id != 0 and self.stratum < 16
+        """Whether chronyd is synchronised to a source.
+
+        False for chronyd's own way of saying it is not (reference ID 0,
+        stratum 0, leap status ``UNSYNC``) and for NTP's (stratum 16 or more),
+        which pychrony 2.x test code builds.
+        """
+        return (
+            self.reference_id != 0
+            and 0 < self.stratum < 16
+            and self.leap_status is not LeapStatus.UNSYNC
+        )
+
+    @property
+    def offset_direction(self) -> str:
+        """``"slow"`` or ``"fast"``: the system clock against NTP time, as chronyc says it.
+
+        chronyc's rule (``System time : X seconds slow|fast of NTP time``): a
+        positive :attr:`offset` means slow; zero or negative means fast.
+        """
+        return "slow" if self.offset > 0.0 else "fast"
 
     def is_leap_pending(self) -> bool:
         """Whether a leap second will be inserted or deleted at the end of the day."""
@@ -112,6 +137,30 @@ class Source:
         """Whether chronyd synchronises to this source."""
         return self.state == SourceState.SELECTED
 
+    def is_combined(self) -> bool:
+        """Whether the source is used for synchronisation (selected or combined)."""
+        return self.state.is_combined
+
+    def is_selectable(self) -> bool:
+        """Whether chronyd considers the source selectable (selected, combined or not combined)."""
+        return self.state.is_selectable
+
+    def is_resolved(self) -> bool:
+        """Whether the source has an address, not a placeholder for an unresolved name.
+
+        A ``server``/``pool`` whose name chronyd has not resolved yet is listed
+        with a placeholder address (``ID#0000000001``). ``chronyc sources``
+        hides such sources unless given ``-a``, and so do pychrony's command,
+        check and exporter; the library returns every record, so filter with
+        ``[s for s in sources if s.is_resolved()]``.
+        """
+        return not is_placeholder(self.address)
+
+    @property
+    def display_name(self) -> str:
+        """How chronyc names the source (its address, or a reference clock's name)."""
+        return self.address
+
 
 @dataclass(frozen=True, slots=True)
 class SourceStats:
@@ -144,6 +193,15 @@ class SourceStats:
     def has_sufficient_samples(self, minimum: int = 4) -> bool:
         """Whether at least ``minimum`` samples back the statistics."""
         return self.samples >= minimum
+
+    def is_resolved(self) -> bool:
+        """Whether the source has an address, not a placeholder (see :meth:`Source.is_resolved`)."""
+        return not is_placeholder(self.address)
+
+    @property
+    def display_name(self) -> str:
+        """How chronyc names the source (its address, or a reference clock's reference ID)."""
+        return self.address or ref_id_name(self.reference_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,11 @@
 
 Attribute names are libchrony's field names in snake case. libchrony's
 ``reserved #N`` placeholders carry no information and are left out.
-"""
 
-from __future__ import annotations
+Annotations are evaluated when the classes are created (no ``from __future__
+import annotations`` here), so ``dataclasses.fields(Model)[i].type`` is the
+type itself (``int``, ``SourceState``), as in pychrony 2.x.
+"""
 
 from dataclasses import dataclass, field
 

@@ -2,13 +2,15 @@
 
 Attribute names are libchrony's field names in snake case. libchrony's
 ``reserved #N`` placeholders carry no information and are left out.
-"""
 
-from __future__ import annotations
+Annotations are evaluated when the classes are created (no ``from __future__
+import annotations`` here), so ``dataclasses.fields(Model)[i].type`` is the
+type itself (``int``, ``SourceState``), as in pychrony 2.x.
+"""
 
 from dataclasses import dataclass, field
 
-from ._convert import ref_id_name, seconds, text
+from ._convert import is_placeholder, ref_id_name, seconds, text
 from ._declare import source
 from .enums import (
     AuthMode,
@@ -77,6 +79,15 @@ class SelectData:
         """Whether the source contributes to the clock (selected or combined with it)."""
         return self.state in (SelectState.BEST, SelectState.COMBINED)
 
+    def is_resolved(self) -> bool:
+        """Whether the source has an address, not a placeholder (see :meth:`Source.is_resolved`)."""
+        return not is_placeholder(self.address)
+
+    @property
+    def display_name(self) -> str:
+        """How chronyc names the source (its address, or a reference clock's reference ID)."""
+        return self.address or ref_id_name(self.reference_id)
+
 
 @dataclass(frozen=True, slots=True)
 class AuthData:
@@ -84,7 +95,8 @@ class AuthData:
 
     libchrony gives no address in this report: records come in the order of
     :meth:`pychrony.ChronyConnection.get_sources`. Unix socket only (UDP on
-    chronyd 4.7+ with ``opencommands``).
+    chronyd 4.7+ with ``opencommands``). A reference clock has no such data:
+    chronyd sends its record with no fields, and every attribute is None.
 
     Attributes:
         mode: how the source is authenticated.
@@ -98,23 +110,23 @@ class AuthData:
         nak: whether the server answered with an NTS NAK.
     """
 
-    mode: AuthMode = field(metadata=source("mode", convert=AuthMode, unit=Unit.ENUM))
-    key_type: KeyType = field(metadata=source("key type", convert=KeyType, unit=Unit.ENUM))
-    key_id: int = field(metadata=source("key ID", unit=Unit.INDEX))
-    key_length: int = field(metadata=source("key length", unit=Unit.BITS))
-    key_establishment_attempts: int = field(
+    mode: AuthMode | None = field(metadata=source("mode", convert=AuthMode, unit=Unit.ENUM))
+    key_type: KeyType | None = field(metadata=source("key type", convert=KeyType, unit=Unit.ENUM))
+    key_id: int | None = field(metadata=source("key ID", unit=Unit.INDEX))
+    key_length: int | None = field(metadata=source("key length", unit=Unit.BITS))
+    key_establishment_attempts: int | None = field(
         metadata=source("key establishment attempts", unit=Unit.COUNT)
     )
-    last_key_establishment_ago: int = field(
+    last_key_establishment_ago: int | None = field(
         metadata=source("last key establishment ago", unit=Unit.INTERVAL)
     )
-    cookies: int = field(metadata=source("cookies", unit=Unit.COUNT))
-    cookie_length: int = field(metadata=source("cookie length", unit=Unit.BYTES))
-    nak: bool = field(metadata=source("NAK", convert=bool, unit=Unit.BOOLEAN))
+    cookies: int | None = field(metadata=source("cookies", unit=Unit.COUNT))
+    cookie_length: int | None = field(metadata=source("cookie length", unit=Unit.BYTES))
+    nak: bool | None = field(metadata=source("NAK", convert=bool, unit=Unit.BOOLEAN))
 
     def is_authenticated(self) -> bool:
-        """Whether the source uses any authentication."""
-        return self.mode is not AuthMode.NONE
+        """Whether the source uses any authentication (False for a reference clock)."""
+        return self.mode is not None and self.mode is not AuthMode.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +135,8 @@ class NTPData:
 
     Unix socket only (UDP on chronyd 4.7+ with ``opencommands``). The
     timestamp counters exist on chronyd 4.4+ and are None on older servers.
+    A reference clock has no NTP exchange: chronyd sends its record with no
+    fields, and every attribute is None.
 
     Attributes:
         remote_address: the source's address.
@@ -156,45 +170,49 @@ class NTPData:
         hardware_receive_timestamps: hardware receive timestamps (chronyd 4.4+).
     """
 
-    remote_address: str = field(metadata=source("remote address", convert=text, unit=Unit.ADDRESS))
-    local_address: str = field(metadata=source("local address", convert=text, unit=Unit.ADDRESS))
-    remote_port: int = field(metadata=source("remote port", unit=Unit.PORT))
-    leap_status: LeapStatus = field(
+    remote_address: str | None = field(
+        metadata=source("remote address", convert=text, unit=Unit.ADDRESS)
+    )
+    local_address: str | None = field(
+        metadata=source("local address", convert=text, unit=Unit.ADDRESS)
+    )
+    remote_port: int | None = field(metadata=source("remote port", unit=Unit.PORT))
+    leap_status: LeapStatus | None = field(
         metadata=source("leap status", convert=LeapStatus, unit=Unit.ENUM)
     )
-    version: int = field(metadata=source("version", unit=Unit.COUNT))
-    mode: NTPMode = field(metadata=source("mode", convert=NTPMode, unit=Unit.ENUM))
-    stratum: int = field(metadata=source("stratum", unit=Unit.COUNT))
-    poll: int = field(metadata=source("poll", unit=Unit.LOG2_SECONDS))
-    precision: int = field(metadata=source("precision", unit=Unit.LOG2_SECONDS))
-    root_delay: float = field(metadata=source("root delay", unit=Unit.SECONDS))
-    root_dispersion: float = field(metadata=source("root dispersion", unit=Unit.SECONDS))
-    reference_id: int = field(metadata=source("reference ID", unit=Unit.REFERENCE_ID))
-    reference_time: float = field(
+    version: int | None = field(metadata=source("version", unit=Unit.COUNT))
+    mode: NTPMode | None = field(metadata=source("mode", convert=NTPMode, unit=Unit.ENUM))
+    stratum: int | None = field(metadata=source("stratum", unit=Unit.COUNT))
+    poll: int | None = field(metadata=source("poll", unit=Unit.LOG2_SECONDS))
+    precision: int | None = field(metadata=source("precision", unit=Unit.LOG2_SECONDS))
+    root_delay: float | None = field(metadata=source("root delay", unit=Unit.SECONDS))
+    root_dispersion: float | None = field(metadata=source("root dispersion", unit=Unit.SECONDS))
+    reference_id: int | None = field(metadata=source("reference ID", unit=Unit.REFERENCE_ID))
+    reference_time: float | None = field(
         metadata=source("reference time", convert=seconds, unit=Unit.TIME)
     )
-    offset: float = field(metadata=source("offset", unit=Unit.OFFSET))
-    peer_delay: float = field(metadata=source("peer delay", unit=Unit.SECONDS))
-    peer_dispersion: float = field(metadata=source("peer dispersion", unit=Unit.SECONDS))
-    response_time: float = field(metadata=source("response time", unit=Unit.SECONDS))
-    jitter_asymmetry: float = field(metadata=source("jitter asymmetry", unit=Unit.RATIO))
-    flags: NTPFlags = field(metadata=source("flags", convert=NTPFlags, unit=Unit.FLAGS))
-    transmit_timestamping: TimestampSource = field(
+    offset: float | None = field(metadata=source("offset", unit=Unit.OFFSET))
+    peer_delay: float | None = field(metadata=source("peer delay", unit=Unit.SECONDS))
+    peer_dispersion: float | None = field(metadata=source("peer dispersion", unit=Unit.SECONDS))
+    response_time: float | None = field(metadata=source("response time", unit=Unit.SECONDS))
+    jitter_asymmetry: float | None = field(metadata=source("jitter asymmetry", unit=Unit.RATIO))
+    flags: NTPFlags | None = field(metadata=source("flags", convert=NTPFlags, unit=Unit.FLAGS))
+    transmit_timestamping: TimestampSource | None = field(
         metadata=source("transmit timestamping", convert=TimestampSource, unit=Unit.ENUM)
     )
-    receive_timestamping: TimestampSource = field(
+    receive_timestamping: TimestampSource | None = field(
         metadata=source("receive timestamping", convert=TimestampSource, unit=Unit.ENUM)
     )
-    transmitted_messages: int = field(
+    transmitted_messages: int | None = field(
         metadata=source("transmitted messages", unit=Unit.COUNT, counter=True)
     )
-    received_messages: int = field(
+    received_messages: int | None = field(
         metadata=source("received messages", unit=Unit.COUNT, counter=True)
     )
-    received_valid_messages: int = field(
+    received_valid_messages: int | None = field(
         metadata=source("received valid messages", unit=Unit.COUNT, counter=True)
     )
-    received_good_messages: int = field(
+    received_good_messages: int | None = field(
         metadata=source("received good messages", unit=Unit.COUNT, counter=True)
     )
     kernel_transmit_timestamps: int | None = field(
@@ -219,18 +237,25 @@ class NTPData:
     )
 
     @property
-    def reference_id_name(self) -> str:
-        """The packet's reference ID as text (dotted quad, or a reference clock's name)."""
-        return ref_id_name(self.reference_id)
+    def reference_id_name(self) -> str | None:
+        """The packet's reference ID as text (dotted quad, or a reference clock's name).
+
+        None when there was no packet (a reference clock).
+        """
+        return None if self.reference_id is None else ref_id_name(self.reference_id)
+
+    def is_resolved(self) -> bool:
+        """Whether the source has an address, not a placeholder (see :meth:`Source.is_resolved`)."""
+        return not is_placeholder(self.remote_address)
 
     def tests_passed(self) -> bool:
         """Whether the last packet passed all ten NTP tests."""
-        return self.flags & NTPFlags.ALL_TESTS == NTPFlags.ALL_TESTS
+        return self.flags is not None and self.flags & NTPFlags.ALL_TESTS == NTPFlags.ALL_TESTS
 
     def is_interleaved(self) -> bool:
         """Whether the last exchange used the interleaved mode."""
-        return bool(self.flags & NTPFlags.INTERLEAVED)
+        return self.flags is not None and bool(self.flags & NTPFlags.INTERLEAVED)
 
     def is_authenticated(self) -> bool:
         """Whether the last packet was authenticated."""
-        return bool(self.flags & NTPFlags.AUTHENTICATED)
+        return self.flags is not None and bool(self.flags & NTPFlags.AUTHENTICATED)

@@ -17,6 +17,10 @@ There is one factory per report: ``make_tracking``, ``make_source``,
 ``make_server_stats``, ``make_smoothing``; ``make(Model, **overrides)`` and
 ``factory_for("tracking")`` reach them by model or report name. An unknown
 field or a value of the wrong type raises :class:`TypeError`.
+pychrony 2.x's names stay: ``TRACKING_DEFAULTS``, ``SOURCE_DEFAULTS``,
+``SOURCESTATS_DEFAULTS`` and ``RTCDATA_DEFAULTS`` are the defaults of the
+first four factories, and the plugin's fixtures ``tracking_status``,
+``source``, ``source_stats`` and ``rtc_data`` give their default instances.
 
 Test it against a real chronyd with the fixtures of the pytest plugin
 (:mod:`pychrony.testing.plugin`, loaded automatically): ``chrony_sandbox``,
@@ -24,6 +28,10 @@ Test it against a real chronyd with the fixtures of the pytest plugin
 """
 
 from .factories import (
+    RTCDATA_DEFAULTS,
+    SOURCE_DEFAULTS,
+    SOURCESTATS_DEFAULTS,
+    TRACKING_DEFAULTS,
     Factory,
     factory_for,
     make,
@@ -40,6 +48,10 @@ from .factories import (
 )
 
 __all__ = [
+    "RTCDATA_DEFAULTS",
+    "SOURCESTATS_DEFAULTS",
+    "SOURCE_DEFAULTS",
+    "TRACKING_DEFAULTS",
     "Factory",
     "factory_for",
     "make",

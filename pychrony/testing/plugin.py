@@ -16,6 +16,11 @@ pytest loads it by itself once pychrony is installed (entry point
     the sandbox's Unix command socket, which serves every report.
 ``chrony_connection``
     an open :class:`pychrony.ChronyConnection` to the sandbox.
+``tracking_status``, ``source``, ``source_stats``, ``rtc_data``
+    pychrony 2.x's fixtures, kept: :func:`~pychrony.testing.make_tracking`,
+    :func:`~pychrony.testing.make_source`,
+    :func:`~pychrony.testing.make_source_stats` and
+    :func:`~pychrony.testing.make_rtc_data` with their defaults (no chronyd).
 
 Where chronyd or libchrony is missing, these fixtures skip the test, saying
 what to install. To make that a failure instead (in CI, say), pass
@@ -42,7 +47,9 @@ import pytest
 
 from ..connection import ChronyConnection
 from ..exceptions import ChronyLibraryError
+from ..models import RTCData, Source, SourceStats, TrackingStatus
 from ..sandbox import Sandbox, SandboxError
+from .factories import make_rtc_data, make_source, make_source_stats, make_tracking
 
 __all__ = [
     "chrony_address",
@@ -50,6 +57,10 @@ __all__ = [
     "chrony_sandbox",
     "chrony_sandbox_options",
     "pytest_addoption",
+    "rtc_data",
+    "source",
+    "source_stats",
+    "tracking_status",
 ]
 
 _REQUIRE = "pychrony_require_sandbox"
@@ -114,3 +125,28 @@ def chrony_connection(
         _unavailable(request.config, str(exc))
     with conn:
         yield conn
+
+
+# pychrony 2.x's fixtures: models with the factories' defaults, no chronyd.
+@pytest.fixture
+def tracking_status() -> TrackingStatus:
+    """A synchronised :class:`~pychrony.TrackingStatus`, from ``make_tracking()``."""
+    return make_tracking()
+
+
+@pytest.fixture
+def source() -> Source:
+    """A selected, reachable :class:`~pychrony.Source`, from ``make_source()``."""
+    return make_source()
+
+
+@pytest.fixture
+def source_stats() -> SourceStats:
+    """A :class:`~pychrony.SourceStats` with enough samples, from ``make_source_stats()``."""
+    return make_source_stats()
+
+
+@pytest.fixture
+def rtc_data() -> RTCData:
+    """A calibrated :class:`~pychrony.RTCData`, from ``make_rtc_data()``."""
+    return make_rtc_data()

@@ -29,6 +29,13 @@ from .conftest import DistFiles, FreshVenv, find_python, output, run
 pytestmark = pytest.mark.dist
 
 SYSTEM_SONAME = "libchrony.so.0"
+# Installed under the prefix: the man page and the shell completion scripts.
+DATA = f"pychrony-{pychrony.__version__}.data/data/"
+DATA_FILES = (
+    "share/man/man1/pychrony.1",
+    "share/bash-completion/completions/pychrony",
+    "share/zsh/site-functions/_pychrony",
+)
 # A system directory cannot be hidden without hiding libc with it.
 UNHIDEABLE = {"/lib", "/lib64", "/usr/lib", "/usr/lib64"}
 
@@ -68,8 +75,10 @@ def test_wheel_holds_the_package_libchrony_and_licenses_only(dist_files: DistFil
     with zipfile.ZipFile(dist_files.wheel) as whl:
         names = [n for n in whl.namelist() if not n.endswith("/")]
     dist_info = f"pychrony-{pychrony.__version__}.dist-info/"
-    outside = [n for n in names if not n.startswith(("pychrony/", "pychrony.libs/", dist_info))]
+    inside = ("pychrony/", "pychrony.libs/", dist_info, DATA)
+    outside = [n for n in names if not n.startswith(inside)]
     assert not outside, f"the wheel carries files outside the package: {outside}"
+    assert sorted(n for n in names if n.startswith(DATA)) == sorted(DATA + f for f in DATA_FILES)
 
     bundled = [n for n in names if n.startswith("pychrony.libs/")]
     assert len(bundled) == 1, bundled
@@ -194,3 +203,28 @@ def test_one_wheel_serves_every_supported_cpython(
     result = json.loads(query.stdout)
     assert f"/python3.{minor}/site-packages/" in result["pychrony"], result
     assert result["synchronized"] is True, result
+
+
+def test_installed_wheel_brings_man_page_and_completion(
+    dist_files: DistFiles, fresh_venv: FreshVenv, tmp_path: Path
+) -> None:
+    if not shutil.which("man"):
+        missing("man (Debian: man-db)")
+    python = fresh_venv("man-venv", dist_files.wheel)
+    prefix = python.parent.parent
+    for name in DATA_FILES:
+        assert (prefix / name).is_file(), f"{name} is not installed"
+    # man finds pages beside the bin/ directories on PATH (man-db's manpath).
+    env = {"PATH": f"{prefix / 'bin'}:/usr/bin:/bin", "MANWIDTH": "100", "HOME": str(tmp_path)}
+    where = run(["man", "-w", "pychrony"], env=env)
+    assert where.returncode == 0, output(where)
+    assert Path(where.stdout.strip()).resolve() == (prefix / DATA_FILES[0]).resolve()
+    page = run(["man", "pychrony"], env=env)
+    assert page.returncode == 0, output(page)
+    assert "pychrony status" in page.stdout
+    # The installed command prints the installed script, without shtab.
+    completion = run([str(prefix / "bin" / "pychrony"), "--print-completion", "bash"], env=env)
+    assert completion.returncode == 0, output(completion)
+    assert completion.stdout == (prefix / DATA_FILES[1]).read_text()
+    shown = run([str(prefix / "bin" / "pychrony"), "--version"], env=env)
+    assert shown.stdout.splitlines()[0] == f"pychrony {pychrony.__version__}", output(shown)

@@ -24,6 +24,7 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -37,6 +38,7 @@ class _Port:
     sock: socket.socket
     delay: float
     drop: bool
+    rewrite: Callable[[bytes], bytes] | None = None
     requests: int = 0
     upstreams: dict[_Client, socket.socket] = field(default_factory=dict)
 
@@ -54,12 +56,20 @@ class LatencyRelay:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def add(self, *, delay: float = 0.0, drop: bool = False) -> str:
+    def add(
+        self,
+        *,
+        delay: float = 0.0,
+        drop: bool = False,
+        rewrite: Callable[[bytes], bytes] | None = None,
+    ) -> str:
         """Open one relay port; return its address as ``127.0.0.1:PORT``.
 
         Args:
             delay: seconds each reply is held before it is sent on.
             drop: swallow every request instead (the server never answers).
+            rewrite: applied to each reply before it is sent on (what a
+                chronyd unlike the sandbox's would have sent).
         """
         if self._thread is not None:
             raise RuntimeError("add every relay port before start()")
@@ -67,7 +77,7 @@ class LatencyRelay:
         sock.bind(("127.0.0.1", 0))
         sock.setblocking(False)
         address = f"127.0.0.1:{sock.getsockname()[1]}"
-        port = _Port(sock, delay, drop)
+        port = _Port(sock, delay, drop, rewrite)
         self._ports[address] = port
         self._selector.register(sock, selectors.EVENT_READ, (port, None))
         return address
@@ -142,5 +152,7 @@ class LatencyRelay:
 
     def _hold_reply(self, port: _Port, client: _Client) -> None:
         reply = port.upstreams[client].recv(65536)
+        if port.rewrite is not None:
+            reply = port.rewrite(reply)
         due = time.monotonic() + port.delay
         heapq.heappush(self._due, (due, next(self._order), port, client, reply))

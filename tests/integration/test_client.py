@@ -133,11 +133,16 @@ def test_every_report_every_record_every_field(
                     assert value is None or isinstance(value, str)
                 else:
                     assert isinstance(value, pytype), (report, name, value)
-                # Every other getter refuses the field, naming its real type.
+                # Every other getter refuses the field, naming its real type,
+                # except the string getter: libchrony gives NULL there, so None.
                 for other, (wrong, _) in GETTER.items():
-                    if other is not ftype:
-                        with pytest.raises(TypeError, match=f"of type {ftype.name}"):
-                            wrong(session, i)
+                    if other is ftype:
+                        continue
+                    if other is ChronyFieldType.STRING:
+                        assert wrong(session, i) is None, (report, name)
+                        continue
+                    with pytest.raises(TypeError, match=f"of type {ftype.name}"):
+                        wrong(session, i)
                 seen_fields += 1
             # Past the last field: invalid, as in C.
             assert chrony_get_field_name(session, fields) is None

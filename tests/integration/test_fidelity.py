@@ -347,6 +347,8 @@ def test_auth_data_equals_chronyc_in_source_order(sandbox: Sandbox) -> None:
     for row, record in zip(rows, auth, strict=True):
         assert row[1] == "-"
         assert not record.is_authenticated()
+        assert record.key_type is not None
+        assert record.nak is not None
         assert [int(v) for v in row[2:]] == [
             record.key_id,
             record.key_type.value,

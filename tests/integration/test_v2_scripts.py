@@ -127,3 +127,81 @@ def test_thread_local_reuse_script() -> None:
     with ThreadPoolExecutor(max_workers=3) as pool:
         strata = list(pool.map(lambda _: get_tracking(), range(12)))
     assert strata == [9] * 12
+
+
+# -- pychrony 2.x's documented API and its test kit ---------------------------
+
+
+def test_field_types_script() -> None:
+    import dataclasses
+
+    from pychrony import LeapStatus, Source, SourceMode, SourceState, TrackingStatus
+
+    tracking = {f.name: f.type for f in dataclasses.fields(TrackingStatus)}
+    source = {f.name: f.type for f in dataclasses.fields(Source)}
+    assert tracking["stratum"] is int
+    assert tracking["offset"] is float
+    assert tracking["reference_ip"] is str
+    assert tracking["leap_status"] is LeapStatus
+    assert source["state"] is SourceState
+    assert source["mode"] is SourceMode
+
+
+def test_test_kit_fixtures_script(tracking_status, source, source_stats, rtc_data) -> None:  # type: ignore[no-untyped-def]
+    assert tracking_status.is_synchronized()
+    assert not tracking_status.is_leap_pending()
+    assert source.is_selected()
+    assert source.is_reachable()
+    assert source_stats.has_sufficient_samples()
+    assert rtc_data.is_calibrated()
+
+
+def test_test_kit_defaults_script() -> None:
+    from pychrony import LeapStatus, RTCData, Source, SourceState, SourceStats, TrackingStatus
+    from pychrony.testing import (
+        RTCDATA_DEFAULTS,
+        SOURCE_DEFAULTS,
+        SOURCESTATS_DEFAULTS,
+        TRACKING_DEFAULTS,
+        make_rtc_data,
+        make_source,
+        make_source_stats,
+        make_tracking,
+    )
+
+    assert TrackingStatus(**TRACKING_DEFAULTS) == make_tracking()
+    assert Source(**SOURCE_DEFAULTS) == make_source()
+    assert SourceStats(**SOURCESTATS_DEFAULTS) == make_source_stats()
+    assert RTCData(**RTCDATA_DEFAULTS) == make_rtc_data()
+    unsynced = TrackingStatus(**{**TRACKING_DEFAULTS, "stratum": 16, "reference_id": 0})
+    assert not unsynced.is_synchronized()
+    # The examples of 2.x's factory docstrings.
+    assert not make_tracking(stratum=16, reference_id=0).is_synchronized()
+    assert make_tracking(leap_status=LeapStatus.INSERT).is_leap_pending()
+    assert not make_source(state=SourceState.FALSETICKER).is_selected()
+    assert not make_source(reachability=0).is_reachable()
+    assert not make_source_stats(samples=2).has_sufficient_samples()
+    assert make_source_stats(offset=0.001).offset == 0.001
+    assert not make_rtc_data(samples=0).is_calibrated()
+    assert make_rtc_data(freq_offset=-5.0).freq_offset == -5.0
+
+
+def test_enum_errors_script() -> None:
+    from pychrony import LeapStatus, SourceMode, SourceState
+
+    for enum in (LeapStatus, SourceState, SourceMode):
+        with pytest.raises(ValueError, match="99 is not a valid"):
+            enum(99)
+    assert SourceState(4) is SourceState.UNSELECTED
+
+
+def test_connection_error_codes_script(sandbox: Sandbox) -> None:
+    from pychrony import ChronyConnection, ChronyConnectionError
+
+    assert sandbox.directory is not None
+    missing_socket = str(sandbox.directory / "absent.sock")
+    with pytest.raises(ChronyConnectionError) as info, ChronyConnection(missing_socket) as conn:
+        conn.get_tracking()
+    error = info.value
+    assert error.error_code is not None
+    assert f"(error code: {error.error_code})" in str(error)

@@ -119,6 +119,10 @@ def test_the_wrong_getter_for_a_field_raises_naming_its_type(
             if gtype == ftype:
                 getter(record_session, index)
                 continue
+            if gtype is ChronyFieldType.STRING:
+                # libchrony returns NULL for a field that is not a string: None.
+                assert getter(record_session, index) is None
+                continue
             with pytest.raises(TypeError, match=ftype.name):
                 getter(record_session, index)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -31,6 +32,7 @@ from pychrony import (
     ChronyConnectionError,
     ChronyDataError,
     ChronyError,
+    client,
 )
 from pychrony._core.session import RawField
 from pychrony.libchrony import Chrony, ConnectionError, Record, Report, RequestError, ResponseError
@@ -449,3 +451,149 @@ def test_the_asyncio_layer_refuses_the_same_input_the_same_way(
             except (TypeError, IndexError, ChronyError) as exc:
                 expected.append(type(exc))
     assert asyncio.run(asyncio.wait_for(outcomes(), 10)) == expected
+
+
+# -- ports libchrony would misread ----------------------------------------------
+
+
+def _atoi_port(text: str) -> int:
+    """The port libchrony connects to for ``text``: C's ``atoi``, then 16 bits (``htons``)."""
+    stripped = text.lstrip(" \t\n\v\f\r")
+    sign = -1 if stripped[:1] == "-" else 1
+    if stripped[:1] in "+-" and stripped:
+        stripped = stripped[1:]
+    digits = ""
+    for char in stripped:
+        if char not in "0123456789":
+            break
+        digits += char
+    return (sign * int(digits or "0")) % 65536
+
+
+port_texts = st.one_of(
+    st.text(max_size=8).filter(lambda s: "\0" not in s),
+    st.text(alphabet=" +-0123456789x", max_size=8),
+    st.integers(-(2**20), 2**20).map(str),
+    st.builds(
+        lambda pre, number, post: f"{pre}{number}{post}",
+        st.sampled_from(["", " ", "+", "-", "\t", "0"]),
+        st.integers(0, 2**18),
+        st.sampled_from(["", "junk", " ", "x1", ".5"]),
+    ),
+)
+
+
+@FEW
+@given(port=port_texts)
+@example(port="79046")
+@example(port="-52026")
+@example(port="13510junk")
+@example(port=" 13510")
+@example(port="+13510")
+@example(port="0")
+@example(port="")
+def test_a_port_is_accepted_only_when_libchrony_reads_it_as_written(port: str) -> None:
+    """Whatever the text, a port that reaches libchrony is the port the user wrote."""
+    for address in (f"127.0.0.1:{port}", f"[::1]:{port}"):
+        conn = ChronyConnection(address, timeout=0.01, retries=0)
+        try:
+            conn.open()
+        except ValueError as exc:
+            _informative(exc, repr(address), "1-65535")
+            assert client.chrony_open_socket(address) is None
+            continue
+        except ChronyConnectionError as exc:
+            # More colons make it no IP address at all: libchrony refuses it.
+            _informative(exc, "not an IP address")
+            assert client.chrony_open_socket(address) is None
+            continue
+        finally:
+            conn.close()
+        # Accepted: libchrony's atoi reads exactly the number written, in range.
+        assert port.isascii(), port
+        assert port.isdigit(), port
+        assert 1 <= int(port) <= 65535
+        assert _atoi_port(port) == int(port)
+        sock = client.chrony_open_socket(address)
+        assert sock is not None
+        client.chrony_close_socket(sock)
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A UDP socket on loopback: the port a misread address would reach."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def _hostile_spellings(port: int) -> list[str]:
+    # Each reaches ``port`` through atoi and 16 bits, as 127.0.0.1:79046 and
+    # friends reach 13510 (79046 = 13510 + 65536).
+    spellings = [
+        f"{port + 65536}",
+        f"-{65536 - port}",
+        f"{port}junk",
+        f" {port}",
+        f"+{port}",
+        f"{port}.0",
+        f"{port + 3 * 65536}",
+    ]
+    assert all(_atoi_port(s) == port for s in spellings)
+    return [f"127.0.0.1:{s}" for s in spellings]
+
+
+def test_hostile_ports_are_refused_before_anything_is_sent(listener: socket.socket) -> None:
+    port = listener.getsockname()[1]
+    addresses = _hostile_spellings(port)
+
+    async def ask_async(address: str) -> None:
+        async with AsyncChronyConnection(address, timeout=0.05, retries=0) as conn:
+            await conn.get_tracking()
+
+    for address in addresses:
+        for ask in (
+            lambda a: ChronyConnection(a, timeout=0.05, retries=0).get_tracking(),
+            lambda a: Chrony(a).get_tracking(),
+            lambda a: asyncio.run(ask_async(a)),
+        ):
+            with pytest.raises(ValueError, match="1-65535") as info:
+                ask(address)
+            _informative(info.value, repr(address), "[IPv6]:PORT")
+        assert client.chrony_open_socket(address) is None
+        cli = subprocess.run(
+            [sys.executable, "-m", "pychrony", "-a", address, "--timeout", "0.05", "tracking"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert cli.returncode == 2, cli.stderr
+        assert address in cli.stderr
+        assert "Traceback" not in cli.stderr
+    # The control: the same request to the port as written does arrive.
+    with pytest.raises(ChronyConnectionError):
+        ChronyConnection(f"127.0.0.1:{port}", timeout=0.05, retries=0).get_tracking()
+    received = listener.recv(4096)
+    assert received[:2] == b"\x06\x01"  # a chronyd command request: version 6, type request
+    with pytest.raises(BlockingIOError):
+        listener.recv(4096)  # and only that one: nothing from the refused addresses
+
+
+def test_port_zero_and_empty_ports_are_refused_in_every_layer() -> None:
+    for address in ("[::1]:0", "127.0.0.1:0", "127.0.0.1:", "[::1]:", "localhost:0"):
+        with pytest.raises(ValueError, match="port") as info:
+            ChronyConnection(address).get_tracking()
+        _informative(info.value, repr(address))
+        with pytest.raises(ValueError, match="port"):
+            Chrony(address).get_tracking()
+        assert client.chrony_open_socket(address) is None
+    # Addresses without a port part keep working as before.
+    for address in ("::1", "127.0.0.1", "[::1]:323", "127.0.0.1:00323"):
+        sock = client.chrony_open_socket(address)
+        assert sock is not None
+        client.chrony_close_socket(sock)

@@ -91,8 +91,11 @@ def test_unknown_enum_value_keeps_the_raw_value() -> None:
     assert status.leap_status.value == 7
     assert status.leap_status.name == "UNKNOWN_7"
     assert not status.leap_status.is_known
-    assert status.leap_status is LeapStatus(7)
+    assert status.leap_status is LeapStatus.from_chronyd(7)
     assert LeapStatus.NORMAL.is_known
+    # Calling the enum stays strict, as in pychrony 2.x: only decoding tolerates.
+    with pytest.raises(ValueError, match="7 is not a valid LeapStatus"):
+        LeapStatus(7)
 
 
 @pytest.mark.parametrize(("leap", "pending"), [(0, False), (1, True), (2, True), (3, False)])

@@ -111,6 +111,7 @@ def test_ntp_data_decodes_every_field_and_predicates() -> None:
     assert record.precision == -26
     assert record.reference_time == pytest.approx(1795244756.11856688)
     assert record.transmit_timestamping is TimestampSource.KERNEL
+    assert record.receive_timestamping is not None
     assert record.receive_timestamping.code == "H"
     assert record.tests_passed()
     assert record.is_interleaved()
@@ -130,6 +131,7 @@ def test_ntp_data_with_newer_counters() -> None:
 def test_ntp_flags_keep_unknown_bits_and_failed_tests() -> None:
     record = decode(NTPData, raw({**NTP_FIELDS, "flags": 0x1FF | 0x1000}), "ntpdata")
     assert not record.tests_passed()
+    assert record.flags is not None
     assert int(record.flags) == 0x1FF | 0x1000
     assert NTPFlags.TEST_1 not in record.flags
 
@@ -176,6 +178,8 @@ def test_auth_data_modes_and_key_types() -> None:
     assert record.key_type is KeyType.AEAD_AES_SIV_CMAC_256
     assert record.nak is True
     unknown = decode(AuthData, raw({**fields, "key type": 99, "mode": 7}), "authdata")
+    assert unknown.key_type is not None
+    assert unknown.mode is not None
     assert unknown.key_type.name == "UNKNOWN_99"
     assert unknown.mode.value == 7
 

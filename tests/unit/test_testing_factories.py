@@ -53,6 +53,10 @@ def test_defaults_describe_one_healthy_synchronised_chronyd() -> None:
     stats = make_source_stats()
     select = make_select_data()
     ntp = make_ntp_data()
+    assert ntp.stratum is not None  # every NTPData attribute may be None (a refclock's)
+    assert ntp.received_good_messages is not None
+    assert ntp.received_valid_messages is not None
+    assert ntp.received_messages is not None
 
     assert tracking.is_synchronized()
     assert not tracking.is_leap_pending()
