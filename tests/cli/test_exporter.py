@@ -3,20 +3,10 @@ real Prometheus server whose HTTP API gives the metric back."""
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import select
-import shutil
 import socket
 import subprocess
-import sys
-import tempfile
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
@@ -27,25 +17,7 @@ from pychrony.cli.exporter import ChronyCollector, parse_listen
 from pychrony.cli.query import Target
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox
-from tests.conftest import missing
-
-START_TIMEOUT = 15.0
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name) or next(
-        (p for p in (f"/usr/bin/{name}", f"/usr/local/bin/{name}") if os.access(p, os.X_OK)), None
-    )
-    if found is None:
-        missing(f"{name} not found (Debian: apt-get install prometheus)")
-        raise AssertionError  # unreachable: missing() fails or skips
-    return found
-
-
-def _get(url: str, timeout: float = 5.0) -> str:
-    with urllib.request.urlopen(url, timeout=timeout) as reply:
-        body: bytes = reply.read()
-    return body.decode()
+from tests.helpers import prometheus as prom
 
 
 def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -60,29 +32,12 @@ def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
 def exporter(sandbox: Sandbox) -> Iterator[str]:
     """The exporter as its own process, every collector on; yields its /metrics URL."""
     switches = [f"--collector.{spec.name}" for spec in REPORTS]
-    command = [sys.executable, "-m", "pychrony", "-a", sandbox.socket_path, "exporter"]
-    proc = subprocess.Popen(
-        [*command, "--listen", "127.0.0.1:0", *switches],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        # The exporter prints its URL once it listens.
-        ready, _, _ = select.select([proc.stderr], [], [], START_TIMEOUT)
-        line = proc.stderr.readline() if ready else ""
-        match = re.search(r"http://\S+/metrics", line)
-        assert match, f"exporter did not start: {line!r}"
-        yield match.group(0)
-    finally:
-        proc.terminate()
-        code = proc.wait(timeout=10)
-        assert code == 0, "SIGTERM should stop the exporter cleanly"
+    with prom.exporter(sandbox.socket_path, *switches) as url:
+        yield url
 
 
 def test_a_scrape_matches_the_api(exporter: str, sandbox: Sandbox) -> None:
-    text = _get(exporter)
+    text = prom.get(exporter)
     with ChronyConnection(sandbox.socket_path) as conn:
         tracking, sources = conn.get_tracking(), conn.get_sources()
     samples = _samples(text)
@@ -110,10 +65,10 @@ def test_a_scrape_matches_the_api(exporter: str, sandbox: Sandbox) -> None:
 
 
 def test_promtool_accepts_a_scrape(exporter: str) -> None:
-    promtool = _tool("promtool")
+    promtool = prom.tool("promtool")
     proc = subprocess.run(
         [promtool, "check", "metrics"],
-        input=_get(exporter),
+        input=prom.get(exporter),
         capture_output=True,
         text=True,
         timeout=30,
@@ -145,69 +100,22 @@ def test_listen_addresses() -> None:
 
 
 @pytest.fixture(scope="module")
-def prometheus(exporter: str) -> Iterator[str]:
-    """A real Prometheus on loopback scraping the exporter every 0.5 s; yields its URL."""
-    binary = _tool("prometheus")
-    target = urllib.parse.urlsplit(exporter).netloc
-    with tempfile.TemporaryDirectory(prefix="pychrony-prom-") as tmp:
-        config = Path(tmp, "prometheus.yml")
-        config.write_text(
-            "global:\n  scrape_interval: 500ms\n  scrape_timeout: 400ms\n"
-            "scrape_configs:\n  - job_name: chrony\n"
-            f"    static_configs:\n      - targets: ['{target}']\n"
-        )
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        web = f"127.0.0.1:{port}"
-        flags = [
-            f"--config.file={config}",
-            f"--storage.tsdb.path={tmp}/data",
-            f"--web.listen-address={web}",
-        ]
-        with Path(tmp, "prometheus.log").open("w") as log:
-            proc = subprocess.Popen([binary, *flags], stdout=log, stderr=subprocess.STDOUT)
-            try:
-                yield f"http://{web}"
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+def prometheus(exporter: str) -> Iterator[prom.Prometheus]:
+    """A real Prometheus on loopback scraping the exporter every 0.5 s."""
+    with prom.Prometheus([exporter], scrape_interval="500ms") as server:
+        yield server
 
 
-def _query(base: str, expr: str) -> list[dict[str, object]]:
-    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    reply = json.loads(_get(url, timeout=2.0))
-    assert reply["status"] == "success"
-    result: list[dict[str, object]] = reply["data"]["result"]
-    return result
-
-
-def test_prometheus_scrapes_the_exporter(prometheus: str, sandbox: Sandbox) -> None:
+def test_prometheus_scrapes_the_exporter(prometheus: prom.Prometheus, sandbox: Sandbox) -> None:
     with ChronyConnection(sandbox.socket_path) as conn:
         stratum = conn.get_tracking().stratum
-    deadline = time.monotonic() + 30.0
-    result: list[dict[str, object]] = []
-    last_error = ""
-    while time.monotonic() < deadline:
-        try:
-            result = _query(prometheus, "chrony_tracking_stratum")
-        except OSError as exc:  # not listening yet
-            last_error = str(exc)
-        if result:
-            break
-        time.sleep(0.25)
-    assert result, f"Prometheus returned no chrony_tracking_stratum in 30 s ({last_error})"
-    (series,) = result
+    (series,) = prometheus.wait_for("chrony_tracking_stratum", timeout=30.0)
     value = series["value"]
     assert isinstance(value, list)
     assert float(value[1]) == stratum
     metric = series["metric"]
     assert isinstance(metric, dict)
     assert metric["job"] == "chrony"
-    (up,) = _query(prometheus, 'up{job="chrony"}')
+    (up,) = prometheus.query('up{job="chrony"}')
     assert isinstance(up["value"], list)
     assert up["value"][1] == "1"

@@ -13,9 +13,9 @@ import re
 import subprocess
 
 from pychrony.sandbox import Sandbox
+from tests.helpers import prometheus as prom
 
 from .metrics_golden import GOLDEN, golden_lines, model_scrape
-from .test_exporter import _tool
 
 # chrony_exporter's names: the compatibility contract, never to be renamed.
 CHRONY_EXPORTER_PREFIXES = (
@@ -61,7 +61,7 @@ def test_promtool_accepts_every_report_s_families() -> None:
     # The live scrape is checked by test_exporter; this covers what the
     # sandbox cannot send (rtcdata, newer chronyd's counters).
     proc = subprocess.run(
-        [_tool("promtool"), "check", "metrics"],
+        [prom.tool("promtool"), "check", "metrics"],
         input=model_scrape(),
         capture_output=True,
         text=True,

@@ -84,4 +84,4 @@ def test_prometheus_raises_the_unsynchronised_alert(
     assert states.get(("chrony", "ChronyUnsynchronised")) == "pending", states
     # chronyd answers: it is unsynchronised, not down.
     assert states.get(("now", "ChronyDown")) == "inactive", states
-    assert [float(series["value"][1]) for series in leap] == [3.0]  # type: ignore[index]
+    assert [float(series["value"][1]) for series in leap] == [3.0]

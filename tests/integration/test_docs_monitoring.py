@@ -10,29 +10,21 @@ no rule can silently never fire.
 from __future__ import annotations
 
 import re
-import select
-import shutil
 import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pychrony.sandbox import Sandbox
-from tests.conftest import missing
+from tests.helpers import prometheus as prom
 
 MONITORING = Path(__file__).resolve().parents[2] / "docs" / "monitoring"
 
 
 @pytest.fixture(scope="module")
 def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        missing("promtool not found (Debian: apt-get install prometheus)")
-    assert found is not None
-    return found
+    return prom.tool("promtool")
 
 
 def run(promtool: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -64,32 +56,8 @@ def test_promtool_rejects_a_broken_rule(promtool: str, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def default_scrape(sandbox: Sandbox) -> Iterator[str]:
     """One scrape of ``pychrony exporter`` as documented: default collectors."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pychrony",
-            "-a",
-            sandbox.socket_path,
-            "exporter",
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        ready, _, _ = select.select([proc.stderr], [], [], 15.0)
-        line = proc.stderr.readline() if ready else ""
-        url = re.search(r"http://\S+/metrics", line)
-        assert url, f"the exporter did not start: {line!r}"
-        with urllib.request.urlopen(url.group(0), timeout=10) as reply:
-            yield reply.read().decode()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with prom.exporter(sandbox.socket_path) as url:
+        yield prom.get(url, timeout=10)
 
 
 def test_every_metric_the_alert_rules_use_is_exported(default_scrape: str) -> None:
