@@ -2,19 +2,24 @@
 
 Everything else gets ``ffi`` and ``lib`` from :func:`load`, so a missing or
 unloadable libchrony surfaces as one :class:`~pychrony.ChronyLibraryError` at
-first use instead of an ImportError at ``import pychrony``.
+first use instead of an ImportError at ``import pychrony``. Their types come
+from the extension's stub (``_libchrony_cffi.pyi``), so mypy checks every
+call into C.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .exceptions import ChronyLibraryError
 
-_loaded: tuple[Any, Any] | None = None
+if TYPE_CHECKING:
+    from ._libchrony_cffi import FFI, Lib
+
+_loaded: tuple[FFI, Lib] | None = None
 
 
-def load() -> tuple[Any, Any]:
+def load() -> tuple[FFI, Lib]:
     """Return ``(ffi, lib)`` of the compiled binding.
 
     Raises:

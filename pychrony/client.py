@@ -130,7 +130,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _native
 from ._core.address import validate_port
@@ -141,6 +141,9 @@ from ._core.session import _STRING_LOCK
 from ._core.timespec import TimeSpec, as_chronyc_reads
 from ._core.timing import DEFAULT_TIMEOUT
 from .exceptions import ChronyLibraryError, ChronyTimeoutError
+
+if TYPE_CHECKING:
+    from ._libchrony_cffi import FFI, Lib
 
 __all__ = [
     "ChronyError",
@@ -248,7 +251,7 @@ def _enum(cls: type[_E], value: int) -> _E:
         ) from None
 
 
-def _string(ffi: Any, ptr: Any) -> str | None:
+def _string(ffi: FFI, ptr: Any) -> str | None:
     return None if ptr == ffi.NULL else ffi.string(ptr).decode("utf-8", "replace")
 
 
@@ -597,7 +600,7 @@ def _typed_value(
     session: ChronySession,
     field: int,
     expected: FieldType,
-    read: Callable[[Any, Any, Any, int], _T],
+    read: Callable[[FFI, Lib, Any, int], _T],
 ) -> _T | None:
     """``read(ffi, lib, ptr, index)`` if ``field`` is a field of type ``expected``.
 
@@ -686,7 +689,7 @@ def chrony_get_field_timespec(session: ChronySession, field: int) -> TimeSpec | 
         ValueError: a deinitialised session.
     """
 
-    def read(ffi: Any, lib: Any, ptr: Any, i: int) -> TimeSpec:
+    def read(ffi: FFI, lib: Lib, ptr: Any, i: int) -> TimeSpec:
         ts = lib.chrony_get_field_timespec(ptr, i)
         return TimeSpec(*as_chronyc_reads(int(ts.tv_sec), int(ts.tv_nsec)))
 

@@ -21,7 +21,7 @@
 * At the end of a build, every public name of the documented modules must
   have been documented, or the build warns.
 * References to a public object by its defining module
-  (``pychrony.models.enums.LeapStatus``, as autodoc writes type hints) resolve
+  (``pychrony.models.tracking.LeapStatus``, as autodoc writes type hints) resolve
   to where it is documented (``pychrony.LeapStatus``).
 * :func:`doctest_sandbox` gives the doctests one sandboxed chronyd pair for the
   whole build, stopped when the build finishes.

@@ -15,11 +15,14 @@ from __future__ import annotations
 import struct
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from .. import _native
 from .constants import FieldType
 from .timespec import as_chronyc_reads
+
+if TYPE_CHECKING:
+    from .._libchrony_cffi import FFI, Lib
 
 __all__ = [
     "FieldLayout",
@@ -340,7 +343,7 @@ class RawRecord(Sequence[RawField]):
 class _Reader:
     """The one-call reader and its buffer (guarded by ``_STRING_LOCK``)."""
 
-    def __init__(self, ffi: Any, lib: Any) -> None:
+    def __init__(self, ffi: FFI, lib: Lib) -> None:
         self.read = lib.pychrony_read_record
         self.unpack = ffi.unpack
         self.buffer = ffi.new("char[]", _BUFFER_BYTES)
@@ -438,7 +441,7 @@ def record_from_fields(fields: Sequence[tuple[str | None, int, int, Any]]) -> Ra
     return RawRecord(_LAYOUTS.get(key) or _layout_for(key), tuple(slots), bytes(data))
 
 
-def read_value(ffi: Any, lib: Any, session: Any, index: int, ftype: int) -> Any:
+def read_value(ffi: FFI, lib: Lib, session: Any, index: int, ftype: int) -> Any:
     """Read field ``index`` of the current record as a Python value.
 
     Returns what chronyd meant: libchrony returns 16-bit signed fields without

@@ -1,22 +1,39 @@
-"""Typed models (frozen dataclasses) and enums of chronyd's reports."""
+"""Typed models (frozen dataclasses) and enums of chronyd's reports, grouped by subject.
 
-from .enums import (
-    AuthMode,
-    KeyType,
-    LeapStatus,
-    NTPFlags,
-    NTPMode,
-    SelectOptions,
-    SelectState,
-    SmoothingFlags,
-    SourceMode,
-    SourceState,
-    TimestampSource,
-    Transport,
-)
-from .reports import RTCData, Source, SourceStats, TrackingStatus
-from .server import Activity, ServerStats, Smoothing
-from .sources import AuthData, NTPData, SelectData
+One module per subject, named as chronyc's commands group them, so the room
+for a change is found from the file name: a field a newer chronyd sends goes
+into the model of its report, a value's meaning into the enum beside it.
+
+* ``tracking``: :class:`TrackingStatus` and :class:`LeapStatus`;
+* ``sources``: :class:`Source`, :class:`SourceStats`, :class:`Activity`, and
+  what a source's state and mode mean (:class:`SourceState`,
+  :class:`SourceMode`);
+* ``selection``: :class:`SelectData`, :class:`SelectState`,
+  :class:`SelectOptions`;
+* ``auth`` and ``ntp``: :class:`AuthData` (:class:`AuthMode`,
+  :class:`KeyType`) and :class:`NTPData` (:class:`NTPMode`,
+  :class:`TimestampSource`, :class:`NTPFlags`), per source;
+* ``server``: :class:`ServerStats`;
+* ``clock``: :class:`RTCData` and :class:`Smoothing` (:class:`SmoothingFlags`).
+
+Enums live with the subject they describe rather than in one ``enums``
+module: reading or changing what a state means happens beside the model that
+carries it. The one shared enum, :class:`LeapStatus`, is the clock's and lives
+in ``tracking``; ``enums`` re-exports them all. What every subject shares has
+its own module: ``catalog`` (the ten reports), ``units`` (what a field
+measures), ``_declare`` (declaring a field, decoding a record), ``_convert``
+(raw values to attribute types) and ``_enum`` (decoding values chronyd adds
+later).
+"""
+
+from .._core.address import Transport
+from .auth import AuthData, AuthMode, KeyType
+from .clock import RTCData, Smoothing, SmoothingFlags
+from .ntp import NTPData, NTPFlags, NTPMode, TimestampSource
+from .selection import SelectData, SelectOptions, SelectState
+from .server import ServerStats
+from .sources import Activity, Source, SourceMode, SourceState, SourceStats
+from .tracking import LeapStatus, TrackingStatus
 
 __all__ = [
     "Activity",

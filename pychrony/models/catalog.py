@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .reports import RTCData, Source, SourceStats, TrackingStatus
-from .server import Activity, ServerStats, Smoothing
-from .sources import AuthData, NTPData, SelectData
+from .auth import AuthData
+from .clock import RTCData, Smoothing
+from .ntp import NTPData
+from .selection import SelectData
+from .server import ServerStats
+from .sources import Activity, Source, SourceStats
+from .tracking import TrackingStatus
 
 __all__ = ["REPORTS", "ReportSpec", "spec_for"]
 

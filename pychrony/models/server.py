@@ -1,4 +1,4 @@
-"""Typed models of chronyd's own state added in pychrony 3: activity, serverstats, smoothing.
+"""chronyd as a server: ``chronyc serverstats``, its NTP and command counters.
 
 Attribute names are libchrony's field names in snake case. libchrony's
 ``reserved #N`` placeholders carry no information and are left out.
@@ -11,44 +11,9 @@ type itself (``int``, ``SourceState``), as in pychrony 2.x.
 from dataclasses import dataclass, field
 
 from ._declare import source
-from .enums import SmoothingFlags
 from .units import Unit
 
-__all__ = ["Activity", "ServerStats", "Smoothing"]
-
-
-@dataclass(frozen=True, slots=True)
-class Activity:
-    """How many sources are online (``chronyc activity``).
-
-    Attributes:
-        online_sources: sources being polled.
-        offline_sources: sources set offline.
-        burst_online_return_sources: sources in a burst, returning online afterwards.
-        burst_offline_return_sources: sources in a burst, returning offline afterwards.
-        unresolved_sources: sources whose name is not resolved yet.
-    """
-
-    online_sources: int = field(metadata=source("online sources", unit=Unit.COUNT))
-    offline_sources: int = field(metadata=source("offline sources", unit=Unit.COUNT))
-    burst_online_return_sources: int = field(
-        metadata=source("burst online-return sources", unit=Unit.COUNT)
-    )
-    burst_offline_return_sources: int = field(
-        metadata=source("burst offline-return sources", unit=Unit.COUNT)
-    )
-    unresolved_sources: int = field(metadata=source("unresolved sources", unit=Unit.COUNT))
-
-    @property
-    def total_sources(self) -> int:
-        """All sources, whatever their state."""
-        return (
-            self.online_sources
-            + self.offline_sources
-            + self.burst_online_return_sources
-            + self.burst_offline_return_sources
-            + self.unresolved_sources
-        )
+__all__ = ["ServerStats"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,35 +117,3 @@ class ServerStats:
             "served hardware TX timestamps", optional=True, unit=Unit.COUNT, counter=True
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Smoothing:
-    """Time smoothing chronyd applies for its NTP clients (``chronyc smoothing``).
-
-    Only available when chronyd is configured with ``smoothtime``;
-    :meth:`pychrony.ChronyConnection.get_smoothing` returns None otherwise.
-
-    Attributes:
-        flags: whether smoothing is active, and leap-second-only.
-        offset: offset still being smoothed out, seconds.
-        frequency_offset: frequency offset of the smoothing, ppm.
-        wander: rate of change of the frequency offset, ppm per second.
-        last_update_ago: seconds since the last update.
-        remaining_time: seconds until the smoothing ends.
-    """
-
-    flags: SmoothingFlags = field(metadata=source("flags", convert=SmoothingFlags, unit=Unit.FLAGS))
-    offset: float = field(metadata=source("offset", unit=Unit.OFFSET))
-    frequency_offset: float = field(metadata=source("frequency offset", unit=Unit.OFFSET_PPM))
-    wander: float = field(metadata=source("wander", unit=Unit.PPM_PER_SECOND))
-    last_update_ago: float = field(metadata=source("last update ago", unit=Unit.SECONDS))
-    remaining_time: float = field(metadata=source("remaining time", unit=Unit.SECONDS))
-
-    def is_active(self) -> bool:
-        """Whether smoothing is adjusting the served time right now."""
-        return bool(self.flags & SmoothingFlags.ACTIVE)
-
-    def is_leap_only(self) -> bool:
-        """Whether smoothing applies only to leap seconds."""
-        return bool(self.flags & SmoothingFlags.LEAP_ONLY)

@@ -1,7 +1,7 @@
-"""Typed models of the per-source reports added in pychrony 3: selectdata, authdata, ntpdata.
+"""Time sources: ``chronyc sources``, ``sourcestats`` and ``activity``.
 
-Attribute names are libchrony's field names in snake case. libchrony's
-``reserved #N`` placeholders carry no information and are left out.
+A source's state and mode, with what each means to chronyc (its mark and its
+words), are the enums here, beside the models that carry them.
 
 Annotations are evaluated when the classes are created (no ``from __future__
 import annotations`` here), so ``dataclasses.fields(Model)[i].type`` is the
@@ -10,74 +10,212 @@ type itself (``int``, ``SourceState``), as in pychrony 2.x.
 
 from dataclasses import dataclass, field
 
-from ._convert import is_placeholder, ref_id_name, seconds, text
+from ._convert import is_placeholder, ref_id_name, source_address, text
 from ._declare import source
-from .enums import (
-    AuthMode,
-    KeyType,
-    LeapStatus,
-    NTPFlags,
-    NTPMode,
-    SelectOptions,
-    SelectState,
-    TimestampSource,
-)
+from ._enum import _TolerantEnum
 from .units import Unit
 
-__all__ = ["AuthData", "NTPData", "SelectData"]
+__all__ = ["Activity", "Source", "SourceMode", "SourceState", "SourceStats"]
+
+
+class SourceState(_TolerantEnum):
+    """Selection state of a source (the ``S`` column of ``chronyc sources``).
+
+    libchrony's names predate chronyc's wording and two of them read
+    backwards; :attr:`symbol` and :attr:`description` give what chronyc shows.
+
+    Attributes:
+        SELECTED: the best source, selected for synchronisation (``*``).
+        NONSELECTABLE: unusable: not selectable for synchronisation, e.g.
+            unreachable, not synchronised or short of samples (``?``).
+        FALSETICKER: a falseticker: disagrees with the majority (``x``).
+        JITTERY: jittery: its time varies too much (``~``).
+        UNSELECTED: combined: used for synchronisation together with the
+            selected source (``+``; libchrony's name, despite what it suggests).
+        SELECTABLE: not combined: selectable, but not currently used, e.g.
+            for its distance (``-``).
+    """
+
+    SELECTED = 0
+    NONSELECTABLE = 1
+    FALSETICKER = 2
+    JITTERY = 3
+    UNSELECTED = 4
+    SELECTABLE = 5
+
+    @property
+    def symbol(self) -> str:
+        """The mark ``chronyc sources`` prints (``" "`` for a state it does not know)."""
+        return _SOURCE_STATE_WORDS.get(int(self.value), (" ", ""))[0]
+
+    @property
+    def description(self) -> str:
+        """The state in chronyc's words.
+
+        One of ``selected``, ``combined``, ``not combined``, ``falseticker``,
+        ``jittery`` or ``unusable``.
+        """
+        known = _SOURCE_STATE_WORDS.get(int(self.value))
+        return known[1] if known else f"unknown ({int(self.value)})"
+
+    @property
+    def is_selected(self) -> bool:
+        """Whether this is the best source, the one chronyd synchronises to (``*``)."""
+        return self is SourceState.SELECTED
+
+    @property
+    def is_combined(self) -> bool:
+        """Whether the source is used for synchronisation, selected or combined (``*``, ``+``)."""
+        return self in (SourceState.SELECTED, SourceState.UNSELECTED)
+
+    @property
+    def is_selectable(self) -> bool:
+        """Whether chronyd considers the source selectable (``*``, ``+``, ``-``)."""
+        return self in (SourceState.SELECTED, SourceState.UNSELECTED, SourceState.SELECTABLE)
+
+
+# One place for what each state means: chronyc's mark (client.c) and its words
+# (chronyc's documentation and its `sources -v` legend).
+_SOURCE_STATE_WORDS: dict[int, tuple[str, str]] = {
+    SourceState.SELECTED.value: ("*", "selected"),
+    SourceState.NONSELECTABLE.value: ("?", "unusable"),
+    SourceState.FALSETICKER.value: ("x", "falseticker"),
+    SourceState.JITTERY.value: ("~", "jittery"),
+    SourceState.UNSELECTED.value: ("+", "combined"),
+    SourceState.SELECTABLE.value: ("-", "not combined"),
+}
+
+
+class SourceMode(_TolerantEnum):
+    """How chronyd talks to a source (the ``M`` column of ``chronyc sources``).
+
+    Attributes:
+        CLIENT: an NTP server polled by chronyd (``^``).
+        PEER: a symmetric NTP peer (``=``).
+        REFCLOCK: a local reference clock (``#``).
+    """
+
+    CLIENT = 0
+    PEER = 1
+    REFCLOCK = 2
+
+    @property
+    def symbol(self) -> str:
+        """The mark ``chronyc sources`` prints (``" "`` for a mode it does not know)."""
+        return _SOURCE_MODE_WORDS.get(int(self.value), (" ", ""))[0]
+
+    @property
+    def description(self) -> str:
+        """The mode in chronyc's words (``server``, ``peer`` or ``reference clock``)."""
+        known = _SOURCE_MODE_WORDS.get(int(self.value))
+        return known[1] if known else f"unknown ({int(self.value)})"
+
+
+_SOURCE_MODE_WORDS: dict[int, tuple[str, str]] = {
+    SourceMode.CLIENT.value: ("^", "server"),
+    SourceMode.PEER.value: ("=", "peer"),
+    SourceMode.REFCLOCK.value: ("#", "reference clock"),
+}
 
 
 @dataclass(frozen=True, slots=True)
-class SelectData:
-    """How chronyd's source selection sees one source (a line of ``chronyc selectdata``).
+class Source:
+    """One time source (a line of ``chronyc sources``).
 
-    Served over the Unix socket only (and over UDP by chronyd 4.7+ with
-    ``opencommands``).
+    Attributes:
+        address: the source's IP address, or a reference clock's name.
+        poll: polling interval, log2 seconds (-2 means every 0.25 s).
+        stratum: the source's stratum.
+        state: selection state.
+        mode: client, peer or reference clock.
+        flags: source flags as chronyd reports them.
+        reachability: reachability register, last 8 polls (255 = ``377`` octal).
+        last_sample_ago: seconds since the last good sample (4294967295: never).
+        orig_latest_meas: last sample's offset as measured, seconds.
+        latest_meas: last sample's offset adjusted for clock updates since, seconds.
+        latest_meas_err: error bound of the last sample, seconds.
+    """
+
+    address: str = field(
+        metadata=source("address", "reference ID", convert=source_address, unit=Unit.ADDRESS)
+    )
+    poll: int = field(metadata=source("poll", unit=Unit.LOG2_SECONDS))
+    stratum: int = field(metadata=source("stratum", unit=Unit.COUNT))
+    state: SourceState = field(metadata=source("state", convert=SourceState, unit=Unit.ENUM))
+    mode: SourceMode = field(metadata=source("mode", convert=SourceMode, unit=Unit.ENUM))
+    flags: int = field(metadata=source("flags", unit=Unit.FLAGS))
+    reachability: int = field(metadata=source("reachability", unit=Unit.REGISTER))
+    last_sample_ago: int = field(metadata=source("last sample ago", unit=Unit.INTERVAL))
+    orig_latest_meas: float = field(
+        metadata=source("original last sample offset", unit=Unit.OFFSET)
+    )
+    latest_meas: float = field(metadata=source("adjusted last sample offset", unit=Unit.OFFSET))
+    latest_meas_err: float = field(metadata=source("last sample error", unit=Unit.SECONDS))
+
+    def is_reachable(self) -> bool:
+        """Whether any of the last eight polls got a reply."""
+        return self.reachability > 0
+
+    def is_selected(self) -> bool:
+        """Whether chronyd synchronises to this source."""
+        return self.state == SourceState.SELECTED
+
+    def is_combined(self) -> bool:
+        """Whether the source is used for synchronisation (selected or combined)."""
+        return self.state.is_combined
+
+    def is_selectable(self) -> bool:
+        """Whether chronyd considers the source selectable (selected, combined or not combined)."""
+        return self.state.is_selectable
+
+    def is_resolved(self) -> bool:
+        """Whether the source has an address, not a placeholder for an unresolved name.
+
+        A ``server``/``pool`` whose name chronyd has not resolved yet is listed
+        with a placeholder address (``ID#0000000001``). ``chronyc sources``
+        hides such sources unless given ``-a``, and so do pychrony's command,
+        check and exporter; the library returns every record, so filter with
+        ``[s for s in sources if s.is_resolved()]``.
+        """
+        return not is_placeholder(self.address)
+
+    @property
+    def display_name(self) -> str:
+        """How chronyc names the source (its address, or a reference clock's name)."""
+        return self.address
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStats:
+    """Measurement statistics of one source (a line of ``chronyc sourcestats``).
 
     Attributes:
         reference_id: the source's reference ID.
         address: the source's IP address (``""`` for a reference clock).
-        state: the outcome of selection for this source.
-        authentication: whether the source is authenticated.
-        leap_status: the leap status the source announces.
-        configured_options: selection options from the configuration.
-        effective_options: selection options in effect (after ``trust``/``prefer`` logic).
-        last_sample_ago: seconds since the last sample (4294967295: never).
-        score: the source's score against the selected source (1.0 when selected).
-        low_limit: lower end of the source's offset interval, seconds.
-        high_limit: upper end of the source's offset interval, seconds.
+        samples: sample points retained.
+        runs: runs of residuals with the same sign.
+        span: interval between the oldest and newest sample, seconds.
+        std_dev: estimated sample standard deviation, seconds.
+        resid_freq: residual frequency, ppm.
+        skew: estimated error bound on ``resid_freq``, ppm.
+        offset: estimated offset of the source, seconds.
+        offset_err: estimated error of ``offset``, seconds.
     """
 
     reference_id: int = field(metadata=source("reference ID", unit=Unit.REFERENCE_ID))
     address: str = field(metadata=source("address", convert=text, unit=Unit.ADDRESS))
-    state: SelectState = field(metadata=source("state", convert=SelectState, unit=Unit.ENUM))
-    authentication: bool = field(metadata=source("authentication", convert=bool, unit=Unit.BOOLEAN))
-    leap_status: LeapStatus = field(
-        metadata=source("leap status", convert=LeapStatus, unit=Unit.ENUM)
-    )
-    configured_options: SelectOptions = field(
-        metadata=source("configured options", convert=SelectOptions, unit=Unit.FLAGS)
-    )
-    effective_options: SelectOptions = field(
-        metadata=source("effective options", convert=SelectOptions, unit=Unit.FLAGS)
-    )
-    last_sample_ago: int = field(metadata=source("last sample ago", unit=Unit.INTERVAL))
-    score: float = field(metadata=source("score", unit=Unit.RATIO))
-    low_limit: float = field(metadata=source("low limit", unit=Unit.SECONDS))
-    high_limit: float = field(metadata=source("high limit", unit=Unit.SECONDS))
+    samples: int = field(metadata=source("samples", unit=Unit.COUNT))
+    runs: int = field(metadata=source("runs", unit=Unit.COUNT))
+    span: int = field(metadata=source("span", unit=Unit.INTERVAL))
+    std_dev: float = field(metadata=source("standard deviation", unit=Unit.SECONDS))
+    resid_freq: float = field(metadata=source("residual frequency", unit=Unit.OFFSET_PPM))
+    skew: float = field(metadata=source("skew", unit=Unit.PPM))
+    offset: float = field(metadata=source("offset", unit=Unit.OFFSET))
+    offset_err: float = field(metadata=source("offset error", unit=Unit.SECONDS))
 
-    @property
-    def reference_id_name(self) -> str:
-        """The reference ID as text (dotted quad, or a reference clock's name)."""
-        return ref_id_name(self.reference_id)
-
-    def is_selected(self) -> bool:
-        """Whether chronyd synchronises to this source."""
-        return self.state is SelectState.BEST
-
-    def is_combined(self) -> bool:
-        """Whether the source contributes to the clock (selected or combined with it)."""
-        return self.state in (SelectState.BEST, SelectState.COMBINED)
+    def has_sufficient_samples(self, minimum: int = 4) -> bool:
+        """Whether at least ``minimum`` samples back the statistics."""
+        return self.samples >= minimum
 
     def is_resolved(self) -> bool:
         """Whether the source has an address, not a placeholder (see :meth:`Source.is_resolved`)."""
@@ -90,172 +228,34 @@ class SelectData:
 
 
 @dataclass(frozen=True, slots=True)
-class AuthData:
-    """Authentication of one source (a line of ``chronyc authdata``).
-
-    libchrony gives no address in this report: records come in the order of
-    :meth:`pychrony.ChronyConnection.get_sources`. Unix socket only (UDP on
-    chronyd 4.7+ with ``opencommands``). A reference clock has no such data:
-    chronyd sends its record with no fields, and every attribute is None.
+class Activity:
+    """How many sources are online (``chronyc activity``).
 
     Attributes:
-        mode: how the source is authenticated.
-        key_type: hash or cipher of the key.
-        key_id: ID of the symmetric key, or of the NTS key.
-        key_length: key length, bits.
-        key_establishment_attempts: NTS-KE attempts since the last success.
-        last_key_establishment_ago: seconds since the last NTS key establishment.
-        cookies: NTS cookies held.
-        cookie_length: length of the NTS cookies, bytes.
-        nak: whether the server answered with an NTS NAK.
+        online_sources: sources being polled.
+        offline_sources: sources set offline.
+        burst_online_return_sources: sources in a burst, returning online afterwards.
+        burst_offline_return_sources: sources in a burst, returning offline afterwards.
+        unresolved_sources: sources whose name is not resolved yet.
     """
 
-    mode: AuthMode | None = field(metadata=source("mode", convert=AuthMode, unit=Unit.ENUM))
-    key_type: KeyType | None = field(metadata=source("key type", convert=KeyType, unit=Unit.ENUM))
-    key_id: int | None = field(metadata=source("key ID", unit=Unit.INDEX))
-    key_length: int | None = field(metadata=source("key length", unit=Unit.BITS))
-    key_establishment_attempts: int | None = field(
-        metadata=source("key establishment attempts", unit=Unit.COUNT)
+    online_sources: int = field(metadata=source("online sources", unit=Unit.COUNT))
+    offline_sources: int = field(metadata=source("offline sources", unit=Unit.COUNT))
+    burst_online_return_sources: int = field(
+        metadata=source("burst online-return sources", unit=Unit.COUNT)
     )
-    last_key_establishment_ago: int | None = field(
-        metadata=source("last key establishment ago", unit=Unit.INTERVAL)
+    burst_offline_return_sources: int = field(
+        metadata=source("burst offline-return sources", unit=Unit.COUNT)
     )
-    cookies: int | None = field(metadata=source("cookies", unit=Unit.COUNT))
-    cookie_length: int | None = field(metadata=source("cookie length", unit=Unit.BYTES))
-    nak: bool | None = field(metadata=source("NAK", convert=bool, unit=Unit.BOOLEAN))
-
-    def is_authenticated(self) -> bool:
-        """Whether the source uses any authentication (False for a reference clock)."""
-        return self.mode is not None and self.mode is not AuthMode.NONE
-
-
-@dataclass(frozen=True, slots=True)
-class NTPData:
-    """The last NTP exchange with one source (``chronyc ntpdata``).
-
-    Unix socket only (UDP on chronyd 4.7+ with ``opencommands``). The
-    timestamp counters exist on chronyd 4.4+ and are None on older servers.
-    A reference clock has no NTP exchange: chronyd sends its record with no
-    fields, and every attribute is None.
-
-    Attributes:
-        remote_address: the source's address.
-        local_address: our address used for it (``""`` before the first exchange).
-        remote_port: the source's UDP port.
-        leap_status: leap status in the last packet.
-        version: NTP version of the last packet.
-        mode: NTP mode of the last packet.
-        stratum: stratum in the last packet.
-        poll: polling interval in the last packet, log2 seconds.
-        precision: the source's clock precision, log2 seconds.
-        root_delay: root delay in the last packet, seconds.
-        root_dispersion: root dispersion in the last packet, seconds.
-        reference_id: reference ID in the last packet.
-        reference_time: reference time in the last packet, seconds since the epoch.
-        offset: measured offset of the source, seconds.
-        peer_delay: measured round-trip delay, seconds.
-        peer_dispersion: estimated dispersion of the measurement, seconds.
-        response_time: the source's processing time, seconds.
-        jitter_asymmetry: estimated asymmetry of network jitter (-0.5 to 0.5).
-        flags: passed tests, interleaved and authenticated modes.
-        transmit_timestamping: how our transmit timestamp was taken.
-        receive_timestamping: how our receive timestamp was taken.
-        transmitted_messages: packets sent to the source.
-        received_messages: packets received from it.
-        received_valid_messages: received packets that passed the basic tests.
-        received_good_messages: received packets that passed every test.
-        kernel_transmit_timestamps: kernel transmit timestamps (chronyd 4.4+).
-        kernel_receive_timestamps: kernel receive timestamps (chronyd 4.4+).
-        hardware_transmit_timestamps: hardware transmit timestamps (chronyd 4.4+).
-        hardware_receive_timestamps: hardware receive timestamps (chronyd 4.4+).
-    """
-
-    remote_address: str | None = field(
-        metadata=source("remote address", convert=text, unit=Unit.ADDRESS)
-    )
-    local_address: str | None = field(
-        metadata=source("local address", convert=text, unit=Unit.ADDRESS)
-    )
-    remote_port: int | None = field(metadata=source("remote port", unit=Unit.PORT))
-    leap_status: LeapStatus | None = field(
-        metadata=source("leap status", convert=LeapStatus, unit=Unit.ENUM)
-    )
-    version: int | None = field(metadata=source("version", unit=Unit.COUNT))
-    mode: NTPMode | None = field(metadata=source("mode", convert=NTPMode, unit=Unit.ENUM))
-    stratum: int | None = field(metadata=source("stratum", unit=Unit.COUNT))
-    poll: int | None = field(metadata=source("poll", unit=Unit.LOG2_SECONDS))
-    precision: int | None = field(metadata=source("precision", unit=Unit.LOG2_SECONDS))
-    root_delay: float | None = field(metadata=source("root delay", unit=Unit.SECONDS))
-    root_dispersion: float | None = field(metadata=source("root dispersion", unit=Unit.SECONDS))
-    reference_id: int | None = field(metadata=source("reference ID", unit=Unit.REFERENCE_ID))
-    reference_time: float | None = field(
-        metadata=source("reference time", convert=seconds, unit=Unit.TIME)
-    )
-    offset: float | None = field(metadata=source("offset", unit=Unit.OFFSET))
-    peer_delay: float | None = field(metadata=source("peer delay", unit=Unit.SECONDS))
-    peer_dispersion: float | None = field(metadata=source("peer dispersion", unit=Unit.SECONDS))
-    response_time: float | None = field(metadata=source("response time", unit=Unit.SECONDS))
-    jitter_asymmetry: float | None = field(metadata=source("jitter asymmetry", unit=Unit.RATIO))
-    flags: NTPFlags | None = field(metadata=source("flags", convert=NTPFlags, unit=Unit.FLAGS))
-    transmit_timestamping: TimestampSource | None = field(
-        metadata=source("transmit timestamping", convert=TimestampSource, unit=Unit.ENUM)
-    )
-    receive_timestamping: TimestampSource | None = field(
-        metadata=source("receive timestamping", convert=TimestampSource, unit=Unit.ENUM)
-    )
-    transmitted_messages: int | None = field(
-        metadata=source("transmitted messages", unit=Unit.COUNT, counter=True)
-    )
-    received_messages: int | None = field(
-        metadata=source("received messages", unit=Unit.COUNT, counter=True)
-    )
-    received_valid_messages: int | None = field(
-        metadata=source("received valid messages", unit=Unit.COUNT, counter=True)
-    )
-    received_good_messages: int | None = field(
-        metadata=source("received good messages", unit=Unit.COUNT, counter=True)
-    )
-    kernel_transmit_timestamps: int | None = field(
-        default=None,
-        metadata=source("kernel transmit timestamps", optional=True, unit=Unit.COUNT, counter=True),
-    )
-    kernel_receive_timestamps: int | None = field(
-        default=None,
-        metadata=source("kernel receive timestamps", optional=True, unit=Unit.COUNT, counter=True),
-    )
-    hardware_transmit_timestamps: int | None = field(
-        default=None,
-        metadata=source(
-            "hardware transmit timestamps", optional=True, unit=Unit.COUNT, counter=True
-        ),
-    )
-    hardware_receive_timestamps: int | None = field(
-        default=None,
-        metadata=source(
-            "hardware receive timestamps", optional=True, unit=Unit.COUNT, counter=True
-        ),
-    )
+    unresolved_sources: int = field(metadata=source("unresolved sources", unit=Unit.COUNT))
 
     @property
-    def reference_id_name(self) -> str | None:
-        """The packet's reference ID as text (dotted quad, or a reference clock's name).
-
-        None when there was no packet (a reference clock).
-        """
-        return None if self.reference_id is None else ref_id_name(self.reference_id)
-
-    def is_resolved(self) -> bool:
-        """Whether the source has an address, not a placeholder (see :meth:`Source.is_resolved`)."""
-        return not is_placeholder(self.remote_address)
-
-    def tests_passed(self) -> bool:
-        """Whether the last packet passed all ten NTP tests."""
-        return self.flags is not None and self.flags & NTPFlags.ALL_TESTS == NTPFlags.ALL_TESTS
-
-    def is_interleaved(self) -> bool:
-        """Whether the last exchange used the interleaved mode."""
-        return self.flags is not None and bool(self.flags & NTPFlags.INTERLEAVED)
-
-    def is_authenticated(self) -> bool:
-        """Whether the last packet was authenticated."""
-        return self.flags is not None and bool(self.flags & NTPFlags.AUTHENTICATED)
+    def total_sources(self) -> int:
+        """All sources, whatever their state."""
+        return (
+            self.online_sources
+            + self.offline_sources
+            + self.burst_online_return_sources
+            + self.burst_offline_return_sources
+            + self.unresolved_sources
+        )

@@ -58,7 +58,11 @@ def _checkout_files(*paths: str) -> set[str]:
 
 
 def _expected_sdist() -> set[str]:
-    package = {name for name in _checkout_files("pychrony") if name.endswith((".py", "/py.typed"))}
+    # The modules, py.typed and type stubs; the C sources the package ships as
+    # data. cffi's generated C is ignored by git, so never listed here.
+    package = {
+        name for name in _checkout_files("pychrony") if name.endswith((".py", ".pyi", "/py.typed"))
+    }
     package |= RUNTIME_SOURCES
     return TOP_LEVEL | GENERATED | package | _checkout_files("decl", "LICENSES")
 
@@ -74,7 +78,13 @@ def test_sdist_holds_exactly_the_build_inputs(dist_files: DistFiles) -> None:
     assert not found - expected, f"the sdist carries files it should not: {found - expected}"
     assert not expected - found, f"the sdist lacks build inputs: {expected - found}"
     # A few that must never be left out, whatever the checkout holds.
-    for needed in ("build_ffi.py", "decl/chrony_api.h", "LICENSES/libchrony-NOTICE.txt"):
+    for needed in (
+        "build_ffi.py",
+        "decl/chrony_api.h",
+        "decl/pychrony_helpers.h",
+        "decl/pychrony_helpers.c",
+        "LICENSES/libchrony-NOTICE.txt",
+    ):
         assert needed in found
 
 

@@ -85,6 +85,7 @@ def test_wheel_holds_the_package_libchrony_and_licenses_only(dist_files: DistFil
     assert Path(bundled[0]).name.startswith("libchrony-"), bundled
     assert [n for n in names if n.endswith(".so")] == ["pychrony/_libchrony_cffi.abi3.so"]
     assert "pychrony/py.typed" in names
+    assert "pychrony/_libchrony_cffi.pyi" in names  # the stub typing ffi and lib
     assert "pychrony/testing/plugin.py" in names
     for license_file in ("LICENSE", "LICENSES/LGPL-2.1.txt", "LICENSES/libchrony-NOTICE.txt"):
         assert f"{dist_info}licenses/{license_file}" in names, f"{license_file} is missing"

@@ -28,10 +28,12 @@ LIB_DEV = "libchrony.so"
 EXTENSION_GLOB = "pychrony/_libchrony_cffi*.so"
 NOT_FOUND = "libchrony (chrony's client library) was not found"
 
-# What a scratch copy needs to build; nothing generated comes along.
+# What a scratch copy needs to build; nothing generated comes along (the C
+# sources under decl/ are inputs; cffi's generated _libchrony_cffi.c is not).
 SOURCE_FILES = ("build_ffi.py", "setup.py", "pyproject.toml", "README.md")
 SOURCE_DIRS = ("decl", "pychrony")
-IGNORED = shutil.ignore_patterns("*.so", "*.c", "*.o", "__pycache__")
+GENERATED_C = "_libchrony_cffi.c"
+IGNORED = shutil.ignore_patterns("*.so", GENERATED_C, "*.o", "__pycache__")
 
 # Variables that could point the build or the loader at another libchrony.
 LOCATING_VARS = (
@@ -138,7 +140,9 @@ def srcdir(tmp_path: Path) -> Path:
     for name in SOURCE_DIRS:
         shutil.copytree(REPO / name, dest / name, ignore=IGNORED)
     leftovers = [
-        p for p in dest.rglob("*") if p.suffix in {".so", ".c", ".o"} or p.name == "__pycache__"
+        p
+        for p in dest.rglob("*")
+        if p.suffix in {".so", ".o"} or p.name in {GENERATED_C, "__pycache__"}
     ]
     assert not leftovers, f"generated files leaked into the scratch copy: {leftovers}"
     return dest

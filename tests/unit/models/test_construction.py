@@ -17,12 +17,15 @@ from typing import Any
 
 import pytest
 
-from pychrony import ChronyDataError
+from pychrony import ChronyDataError, NTPData
+from pychrony._core import records
 from pychrony._core.constants import FieldType
-from pychrony._core.records import record_from_fields
+from pychrony._core.records import FieldLayout, record_from_fields
 from pychrony.models._declare import _slot_setters, allows_empty, decode
 from pychrony.models.catalog import REPORTS
 from pychrony.testing import make
+
+from .samples import INT, F, S, T, U
 
 MODELS = [spec.model for spec in REPORTS]
 
@@ -42,6 +45,14 @@ def _slot_built(model: Any, plain: bool) -> tuple[Any, Any]:
     else:
         build = layout._generate(model, arguments, None, setters)
     return build(record.slots, record.data), normal
+
+
+LAYOUTS: list[list[tuple[str | None, int, int, Any]]] = [
+    [],
+    [("only", U, 0, 7)],
+    [("a", S, 15, "x"), (None, 0, 0, None), ("t", T, 2, (5, 6)), ("n", FieldType.NONE, 0, None)],
+    [("s", S, 15, None), ("i", INT, 3, -2), ("f", F, 5, 0.25)],
+]
 
 
 @pytest.mark.parametrize("plain", [False, True], ids=["generated", "plain"])
@@ -98,3 +109,26 @@ def test_decoding_an_empty_record_builds_through_the_same_constructor(model: Any
     assert got == model(**{f.name: None for f in dataclasses.fields(model)})
     assert pickle.loads(pickle.dumps(got)) == got
     assert dataclasses.replace(got) == got
+
+
+@pytest.mark.parametrize("fields", LAYOUTS)
+def test_the_plain_builder_gives_what_the_generated_one_gives(fields: list[Any]) -> None:
+    record = record_from_fields(fields)
+    layout = record.layout
+    every = [(i, None) for i in range(len(layout.names))]
+    generated = layout._generate(tuple, every, None, None)
+    plain = layout._plain(tuple, every, None, None)
+    assert generated(record.slots, record.data) == plain(record.slots, record.data)
+    assert record.values == plain(record.slots, record.data)
+
+
+def test_a_builder_that_cannot_be_generated_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any) -> Any:
+        raise SyntaxError("as if the generated source did not compile")
+
+    monkeypatch.setattr(FieldLayout, "_generate", refuse)
+    monkeypatch.setattr(records, "_LAYOUTS", {})
+    record = record_from_fields([("remote address", S, 15, "192.0.2.1"), ("version", U, 0, 4)])
+    assert record.values == ("192.0.2.1", 4)
+    ntp = decode(NTPData, record_from_fields([]), "ntpdata")
+    assert ntp.remote_address is None

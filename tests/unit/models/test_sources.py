@@ -1,14 +1,21 @@
-"""What states and values mean, in chronyc's terms: one rule each, on the models."""
+"""Source, SourceStats and Activity (pychrony/models/sources.py): states and modes, as chronyc."""
 
 from __future__ import annotations
 
-import dataclasses
+from typing import Any
 
 import pytest
 
-from pychrony import LeapStatus, SelectState, SourceMode, SourceState
+from pychrony import (
+    Activity,
+    Source,
+    SourceMode,
+    SourceState,
+    SourceStats,
+)
 from pychrony.cli.status import Overview
 from pychrony.cli.values import listed
+from pychrony.models._declare import decode
 from pychrony.testing import (
     make_ntp_data,
     make_select_data,
@@ -16,6 +23,23 @@ from pychrony.testing import (
     make_source_stats,
     make_tracking,
 )
+
+from .samples import raw
+
+SOURCE_FIELDS: dict[str, Any] = {
+    "address": "127.0.0.1",
+    "poll": -2,
+    "stratum": 8,
+    "state": 0,
+    "mode": 0,
+    "flags": 0,
+    "reachability": 255,
+    "last sample ago": 1,
+    "original last sample offset": 1.6e-07,
+    "adjusted last sample offset": 1.5e-07,
+    "last sample error": 3.2e-06,
+}
+
 
 # chronyc's client.c and its documentation, state by state: mark, words, and
 # whether the source is selected (*), used for synchronisation (*, +), or
@@ -28,6 +52,56 @@ STATES = [
     (SourceState.JITTERY, "~", "jittery", False, False, False),
     (SourceState.NONSELECTABLE, "?", "unusable", False, False, False),
 ]
+
+
+def test_source_predicates_and_enums() -> None:
+    src = decode(Source, raw(SOURCE_FIELDS), "sources")
+    assert src.state is SourceState.SELECTED
+    assert src.mode is SourceMode.CLIENT
+    assert src.is_selected()
+    assert src.is_reachable()
+    unreachable = decode(Source, raw({**SOURCE_FIELDS, "reachability": 0, "state": 1}), "sources")
+    assert not unreachable.is_reachable()
+    assert not unreachable.is_selected()
+
+
+def test_reference_clock_source_is_named_by_its_reference_id() -> None:
+    fields = {k: v for k, v in SOURCE_FIELDS.items() if k != "address"}
+    fields = {"reference ID": 0x50505330, **fields, "mode": 2}
+    src = decode(Source, raw(fields), "sources")
+    assert src.address == "PPS0"
+    assert src.mode is SourceMode.REFCLOCK
+
+
+def test_sourcestats_sample_threshold() -> None:
+    fields = {
+        "reference ID": 1,
+        "address": None,
+        "samples": 4,
+        "runs": 2,
+        "span": 10,
+        "standard deviation": 1e-6,
+        "residual frequency": 0.1,
+        "skew": 0.5,
+        "offset": 1e-7,
+        "offset error": 1e-6,
+    }
+    stats = decode(SourceStats, raw(fields), "sourcestats")
+    assert stats.address == ""
+    assert stats.has_sufficient_samples()
+    assert not stats.has_sufficient_samples(minimum=5)
+
+
+def test_activity_total() -> None:
+    fields = {
+        "online sources": 3,
+        "offline sources": 1,
+        "burst online-return sources": 1,
+        "burst offline-return sources": 0,
+        "unresolved sources": 2,
+    }
+    activity = decode(Activity, raw(fields), "activity")
+    assert activity.total_sources == 7
 
 
 @pytest.mark.parametrize(("state", "mark", "words", "selected", "combined", "usable"), STATES)
@@ -72,57 +146,6 @@ def test_source_modes_mean_what_chronyc_says(mode: SourceMode, mark: str, words:
     assert (mode.symbol, mode.description) == (mark, words)
 
 
-@pytest.mark.parametrize("enum", [LeapStatus, SourceState, SourceMode, SelectState])
-def test_calling_an_enum_with_an_unknown_value_raises_as_in_2x(enum: type) -> None:
-    with pytest.raises(ValueError, match="99 is not a valid"):
-        enum(99)
-
-
-def test_the_decoding_path_keeps_unknown_values_once() -> None:
-    first = LeapStatus.from_chronyd(99)
-    assert first is LeapStatus.from_chronyd(99)
-    assert (first.name, first.value, first.is_known) == ("UNKNOWN_99", 99, False)
-    assert LeapStatus.from_chronyd(3) is LeapStatus.UNSYNC
-    with pytest.raises(TypeError):
-        LeapStatus.from_chronyd("3")  # type: ignore[arg-type]
-
-
-def test_chronyd_49_stratum_state_has_a_member() -> None:
-    state = SelectState(ord("r"))
-    assert state is SelectState.UNACCEPTABLE_STRATUM
-    assert state.code == "r"
-    assert not make_select_data(state=state).is_combined()
-
-
-@pytest.mark.parametrize(
-    ("offset", "direction"), [(1.5e-6, "slow"), (-1.5e-6, "fast"), (0.0, "fast")]
-)
-def test_offset_direction_is_chronycs(offset: float, direction: str) -> None:
-    # client.c prints a positive current correction as "slow of NTP time".
-    tracking = make_tracking(offset=offset)
-    assert tracking.offset_direction == direction
-    line = next(x for x in Overview(tracking, []).lines() if "system time" in x)
-    assert line.endswith(f" {direction} of NTP time")
-
-
-@pytest.mark.parametrize(
-    ("overrides", "synced"),
-    [
-        ({}, True),
-        # chronyd's own spelling: what an unsynchronised chronyd reports.
-        ({"reference_id": 0, "stratum": 0, "leap_status": LeapStatus.UNSYNC}, False),
-        # NTP's spelling, which pychrony 2.x test code builds.
-        ({"reference_id": 0, "stratum": 16}, False),
-        ({"stratum": 16}, False),
-        ({"stratum": 0}, False),
-        ({"leap_status": LeapStatus.UNSYNC}, False),
-        ({"leap_status": LeapStatus.INSERT}, True),
-    ],
-)
-def test_both_spellings_of_unsynchronised(overrides: dict[str, object], synced: bool) -> None:
-    assert make_tracking(**overrides).is_synchronized() is synced
-
-
 def test_placeholder_sources_are_unresolved_and_hidden_unless_asked() -> None:
     resolved = make_source()
     placeholder = make_source(address="ID#0000000001", state=SourceState.NONSELECTABLE)
@@ -153,28 +176,3 @@ def test_status_marks_are_chronycs() -> None:
         (row,) = [x for x in lines if f" {source.address} " in x]
         assert row.split()[0] == "^" + source.state.symbol
         assert source.state.description in row
-
-
-def test_field_types_are_type_objects_as_in_2x() -> None:
-    from pychrony import Source, TrackingStatus
-
-    types = {f.name: f.type for f in dataclasses.fields(TrackingStatus)}
-    assert types["stratum"] is int
-    assert types["reference_ip"] is str
-    assert types["leap_status"] is LeapStatus
-    assert {f.name: f.type for f in dataclasses.fields(Source)}["state"] is SourceState
-
-
-@pytest.mark.parametrize(
-    ("leap", "words"),
-    [
-        (LeapStatus.NORMAL, "normal"),
-        (LeapStatus.INSERT, "insert second"),
-        (LeapStatus.DELETE, "delete second"),
-        (LeapStatus.UNSYNC, "not synchronised"),
-    ],
-)
-def test_leap_status_reads_as_chronyc_says_it(leap: LeapStatus, words: str) -> None:
-    assert leap.description == words
-    lines = Overview(make_tracking(leap_status=leap), []).lines()
-    assert f"  leap status     {words}" in lines
