@@ -135,14 +135,17 @@ async def gather(
 ) -> dict[str | None, ServerResult]:
     """Query every server for every report concurrently.
 
-    Each (server, report) pair runs on its own connection with its own budget
-    (:doc:`/guide/timeouts`). At most
-    ``max_connections`` pairs run at once; the others wait for a slot, in the
-    order given, and their budget starts only when they get one: a server's
-    result (its data, or its own timeout) never depends on how many servers
-    were queued before it, at the cost of a longer call for a fleet larger
-    than the limit (about ``pairs / max_connections`` budgets when every
-    server is silent, one budget when all answer promptly).
+    Each server is asked on one connection of its own, its reports one after
+    the other, each report within its own budget (:doc:`/guide/timeouts`);
+    a server that lets one report time out is not asked the rest (each says
+    so, as a :class:`~pychrony.ChronyTimeoutError`), so a silent server costs
+    one budget. At most ``max_connections`` servers are asked at once; the
+    others wait for a slot, in the order given, and their budget starts only
+    when they get one: a server's result (its data, or its own timeout) never
+    depends on how many servers were queued before it, at the cost of a
+    longer call for a fleet larger than the limit (about ``servers /
+    max_connections`` budgets when every server is silent). Everything runs
+    on the running event loop: no thread is started.
 
     Args:
         addresses: chronyd addresses as :class:`~pychrony.ChronyConnection`
@@ -167,37 +170,20 @@ async def gather(
     specs = _specs(reports)
     targets = list(dict.fromkeys(addresses))
     # Build every connection first so a bad address or timing fails before any I/O.
-    connections = {
-        (address, spec.name): AsyncChronyConnection(address, timeout=timeout, retries=retries)
-        for address in targets
-        for spec in specs
-    }
+    connections = [
+        AsyncChronyConnection(address, timeout=timeout, retries=retries) for address in targets
+    ]
     start = time.monotonic()
     tasks = [
-        asyncio.ensure_future(_one(connections[address, spec.name], spec, start, slots))
-        for address in targets
-        for spec in specs
+        asyncio.ensure_future(_one_server(conn, address, specs, start, slots))
+        for conn, address in zip(connections, targets, strict=True)
     ]
     try:
         outcomes = await asyncio.gather(*tasks)
     finally:
         for task in tasks:  # after an unexpected failure, stop the rest now
             task.cancel()
-    results: dict[str | None, ServerResult] = {}
-    found = iter(outcomes)
-    for address in targets:
-        got: dict[str, object] = {}
-        failed: dict[str, ChronyError] = {}
-        last = 0.0
-        for spec in specs:
-            value, error, ended = next(found)
-            last = max(last, ended)
-            if error is None:
-                got[spec.name] = value
-            else:
-                failed[spec.name] = error
-        results[address] = ServerResult(address, got, failed, last)
-    return results
+    return {result.address: result for result in outcomes}
 
 
 def gather_sync(
@@ -254,18 +240,50 @@ def _specs(reports: Iterable[str]) -> list[ReportSpec]:
     return specs
 
 
-async def _one(
-    conn: AsyncChronyConnection, spec: ReportSpec, start: float, slots: asyncio.Semaphore
-) -> tuple[object, ChronyError | None, float]:
-    """One report from one server: (value, None, elapsed) or (None, error, elapsed)."""
-    try:
-        # The connection opens (and its budget starts) only inside a slot,
-        # and closes before the slot passes on.
-        async with slots, conn:
-            value = await conn._fetch(spec)
-    except ChronyError as exc:
-        return None, exc, time.monotonic() - start
-    return value, None, time.monotonic() - start
+async def _one_server(
+    conn: AsyncChronyConnection,
+    address: str | None,
+    specs: Sequence[ReportSpec],
+    start: float,
+    slots: asyncio.Semaphore,
+) -> ServerResult:
+    """Every report from one server, on one connection opened inside a slot."""
+    # The connection opens (and its budget starts) only inside a slot, and
+    # closes before the slot passes on: a slot is the two descriptors.
+    async with slots:
+        try:
+            async with conn:
+                got, failed = await _fetch_reports(conn, specs)
+        except ChronyError as exc:  # it could not even open: every report says why
+            got, failed = {}, dict.fromkeys((spec.name for spec in specs), exc)
+    return ServerResult(address, got, failed, time.monotonic() - start)
+
+
+async def _fetch_reports(
+    conn: AsyncChronyConnection, specs: Sequence[ReportSpec]
+) -> tuple[dict[str, object], dict[str, ChronyError]]:
+    """Each report in turn on ``conn``: (arrived, failed), by report name.
+
+    After a timeout the rest are not asked: the server is silent, and asking
+    would only spend one more budget per report to learn it again.
+    """
+    got: dict[str, object] = {}
+    failed: dict[str, ChronyError] = {}
+    silent: ChronyTimeoutError | None = None
+    for spec in specs:
+        if silent is not None:
+            failed[spec.name] = ChronyTimeoutError(
+                f"{spec.name} report from {conn._session.describe()}: not asked, "
+                f"the server did not answer in time ({silent.message})"
+            )
+            continue
+        try:
+            got[spec.name] = await conn._fetch(spec)
+        except ChronyTimeoutError as exc:
+            failed[spec.name] = silent = exc
+        except ChronyError as exc:
+            failed[spec.name] = exc
+    return got, failed
 
 
 @dataclass(frozen=True)
