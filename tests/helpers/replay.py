@@ -29,6 +29,8 @@ until its standard input closes.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import json
 import resource
 import selectors
@@ -72,6 +74,7 @@ class ReplayStats:
     replayed: int = 0
     forwarded: int = 0
     dropped: int = 0
+    clients: int = 0  # distinct (port, client socket) pairs: connections, as the client opened them
 
 
 class ReplayResponder:
@@ -80,6 +83,8 @@ class ReplayResponder:
     Args:
         upstream: the real chronyd's UDP command address the replies come from.
         ports: how many ports to open on 127.0.0.1.
+        delay: seconds each reply is held back (servers that far away), so
+            a client's connections stay open long enough to be counted.
         lifetime: seconds after which the serving thread stops by itself.
 
     Attributes:
@@ -87,10 +92,17 @@ class ReplayResponder:
         stats: counters of what happened.
     """
 
-    def __init__(self, upstream: str, ports: int, *, lifetime: float = 600.0) -> None:
+    def __init__(
+        self, upstream: str, ports: int, *, delay: float = 0.0, lifetime: float = 600.0
+    ) -> None:
         host, _, port = upstream.rpartition(":")
         self.upstream = (host, int(port))
         self.stats = ReplayStats()
+        self.delay = delay
+        # Replies held back: (when due, order, port, client, reply).
+        self._due: list[tuple[float, int, socket.socket, tuple[str, int], bytes]] = []
+        self._order = itertools.count()
+        self._peers: set[tuple[int, tuple[str, int]]] = set()
         self._lifetime = lifetime
         self._recording: dict[bytes, bytes] = {}
         self._frozen = False
@@ -171,10 +183,10 @@ class ReplayResponder:
             self._frozen = True
 
     @property
-    def recorded(self) -> int:
-        """How many distinct requests have a recorded reply."""
+    def recording(self) -> dict[bytes, bytes]:
+        """Each recorded request (:func:`request_key`) and chronyd's reply to it, as sent."""
         with self._lock:
-            return len(self._recording)
+            return dict(self._recording)
 
     # -- the loop ------------------------------------------------------------
 
@@ -182,7 +194,10 @@ class ReplayResponder:
         end = time.monotonic() + self._lifetime
         select = self._selector.select
         while not self._stop.is_set() and time.monotonic() < end:
-            for key, _ in select(0.05):
+            wait = (
+                0.05 if not self._due else min(0.05, max(0.0, self._due[0][0] - time.monotonic()))
+            )
+            for key, _ in select(wait):
                 sock = key.fileobj
                 assert isinstance(sock, socket.socket)
                 # Drain each ready port: under load many requests queue at once.
@@ -193,10 +208,24 @@ class ReplayResponder:
                         break
                     except OSError:
                         break  # an ICMP error from a client that went away
+                    peer = (sock.fileno(), client)
+                    if peer not in self._peers:
+                        self._peers.add(peer)
+                        self.stats.clients += 1
                     reply = self._answer(request)
-                    if reply is not None:
-                        with contextlib.suppress(OSError):  # the client went away
-                            sock.sendto(reply, client)
+                    if reply is None:
+                        continue
+                    if self.delay:
+                        due = time.monotonic() + self.delay
+                        heapq.heappush(self._due, (due, next(self._order), sock, client, reply))
+                        continue
+                    with contextlib.suppress(OSError):  # the client went away
+                        sock.sendto(reply, client)
+            now = time.monotonic()
+            while self._due and self._due[0][0] <= now:
+                _, _, sock, client, reply = heapq.heappop(self._due)
+                with contextlib.suppress(OSError):
+                    sock.sendto(reply, client)
 
     def _answer(self, request: bytes) -> bytes | None:
         self.stats.requests += 1
