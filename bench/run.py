@@ -10,6 +10,9 @@ with 1, 8 and 64 loopback sources and times, over the Unix socket and UDP:
 * ``v2``: pychrony 2.0.3 from PyPI in bench/.venv-v2 (created on first run);
 * ``chronyc``: ``chronyc -c tracking`` as a subprocess per call.
 
+bench/scale.py adds the scale rows: ``gather`` over 1 to 1000 servers and a
+64-source exporter scrape with every collector on (``--no-scale`` skips them).
+
 Every contender is a long-lived process answering "run WORKLOAD COUNT times"
 requests; the harness walks all of them in turn, a small batch each, for many
 rounds, so load from other processes on the machine hits all of them alike.
@@ -50,6 +53,8 @@ TRANSPORTS = ("unix", "udp")
 WORKLOADS = ("tracking", "sources", "status")
 
 sys.path.insert(0, str(ROOT))
+
+from scale import measure as measure_scale  # noqa: E402
 
 from pychrony.sandbox import Sandbox, find_chrony_binary  # noqa: E402
 
@@ -514,6 +519,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 120, quick 12)")
     parser.add_argument("--no-v2", action="store_true", help="leave pychrony 2.0.3 out")
     parser.add_argument(
+        "--no-scale",
+        action="store_true",
+        help="leave out the scale rows (gather over 1-1000 servers, a 64-source scrape)",
+    )
+    parser.add_argument(
         "--sources",
         default=",".join(map(str, SOURCE_COUNTS)),
         help="comma-separated source counts (default 1,8,64)",
@@ -543,9 +553,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with sandboxes(counts) as boxes:
             print(f"measuring {rounds} interleaved rounds ...", flush=True)
             cells, memory = measure(boxes, c_floor, v2_python, rounds)
+            scale = "" if args.no_scale else measure_scale(boxes, args.quick)
     print("timing imports ...", flush=True)
     imports = import_times(v2_python, 7 if args.quick else 21)
-    text = report(cells, imports, memory, rounds, time.monotonic() - started)
+    text = report(cells, imports, memory, rounds, time.monotonic() - started) + scale
     print()
     print(text)
     args.results.write_text(text)
