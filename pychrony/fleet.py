@@ -1,11 +1,11 @@
 """Many chronyd servers at once: every server and report queried concurrently.
 
 :func:`gather` (a coroutine) and :func:`gather_sync` (for code without an
-event loop) ask each server for each report at the same time, each on its
-own connection and within its own ``timeout``/``retries`` budget, and return
-one :class:`ServerResult` per address: a dead or slow server costs its own
-budget, never the others'. Errors do not propagate; each is kept beside the
-reports that did arrive::
+event loop) ask every server at the same time, each on one connection of
+its own (its reports in turn, each within its own ``timeout``/``retries``
+budget), and return one :class:`ServerResult` per address: a dead or slow
+server costs its own budget, never the others'. Errors do not propagate;
+each is kept beside the reports that did arrive::
 
     from pychrony import gather_sync
 
@@ -20,8 +20,9 @@ Inside a coroutine use ``await pychrony.gather(...)`` with the same arguments.
 
 At most ``max_connections`` connections are open at once (default
 :data:`DEFAULT_MAX_CONNECTIONS`): each costs two file descriptors (its socket
-and libchrony's ``/dev/urandom``), and :func:`each_server` one thread, so a
-fleet of any size stays within a process's descriptor limit. A query waiting
+and libchrony's ``/dev/urandom``), and :func:`each_server` one thread
+(:func:`gather` runs on the event loop and starts none), so a fleet of any
+size stays within a process's descriptor and thread limits. A query waiting
 for a free slot has not started: its budget starts when it gets one, so a
 server's result never depends on how many others were queued before it.
 When descriptors run out all the same (the process holds many files of its
