@@ -359,12 +359,15 @@ def each_server(
 
 
 class _Dispatch(Generic[T]):
-    """Runs ``ask`` on every address, ``limit`` threads at a time, each within its allowance.
+    """Runs ``ask`` on every address from ``limit`` worker threads, each within its allowance.
 
-    A thread still inside libchrony past its server's allowance is reported
-    as a timeout and its slot handed on (it keeps running as a daemon thread:
-    Python cannot stop it), so a stuck server can delay the others by one
-    allowance at most.
+    The workers take the addresses in order, one at a time, so no more than
+    ``limit`` threads ever exist (a thread per server would briefly hold one
+    more, a finished thread still exiting as the next starts). A worker
+    still inside its server's call past the allowance is reported as a
+    timeout and replaced (it keeps running as a daemon thread: Python cannot
+    stop it, and it exits as soon as that call returns), so a stuck server
+    can delay the others by one allowance at most.
     """
 
     def __init__(
@@ -379,31 +382,27 @@ class _Dispatch(Generic[T]):
         self.limit = limit
         self.allowance = allowance + _JOIN_MARGIN
         self.answers: list[Answer[T] | None] = [None] * len(addresses)
+        self.following = 0  # the next address a worker takes
         self.running: dict[int, float] = {}  # index -> when it is given up on
         self.missing: ChronyLibraryError | None = None
         self.changed = threading.Condition()
 
     def run(self) -> list[Answer[T]]:
         """Ask every server; return the answers in order."""
-        following = 0
         with self.changed:
+            for _ in range(min(self.limit, len(self.addresses))):
+                self._hire()
             while True:
                 now = time.monotonic()
                 for index, given_up in list(self.running.items()):
                     if given_up <= now:
                         del self.running[index]  # its answer stays None: a timeout
-                while (
-                    following < len(self.addresses)
-                    and len(self.running) < self.limit
-                    and self.missing is None
-                ):
-                    self.running[following] = now + self.allowance
-                    # Daemon threads: Ctrl-C must not wait for a server that stays silent.
-                    threading.Thread(target=self._work, args=(following,), daemon=True).start()
-                    following += 1
-                if not self.running and (following == len(self.addresses) or self.missing):
+                        if self._work_left():
+                            self._hire()  # in place of the worker still stuck in that call
+                if not self.running and not self._work_left():
                     break
-                self.changed.wait(max(0.0, min(self.running.values()) - now))
+                wait = min(self.running.values()) - now if self.running else None
+                self.changed.wait(None if wait is None else max(0.0, wait))
         if self.missing is not None:
             raise self.missing
         return [
@@ -415,16 +414,35 @@ class _Dispatch(Generic[T]):
             for answer, address in zip(self.answers, self.addresses, strict=True)
         ]
 
-    def _work(self, index: int) -> None:
-        answer: Answer[T] | None = None
-        missing: ChronyLibraryError | None = None
-        try:
-            answer = self.ask(self.addresses[index])
-        except ChronyLibraryError as exc:
-            missing = exc
-        with self.changed:
-            if self.running.pop(index, None) is not None:  # not given up on meanwhile
-                self.answers[index] = answer
-                if missing is not None and self.missing is None:
-                    self.missing = missing
-            self.changed.notify()
+    def _work_left(self) -> bool:
+        return self.following < len(self.addresses) and self.missing is None
+
+    def _hire(self) -> None:
+        # Daemon threads: Ctrl-C must not wait for a server that stays silent.
+        threading.Thread(target=self._work, daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            with self.changed:
+                if not self._work_left():
+                    self.changed.notify()
+                    return
+                index = self.following
+                self.following += 1
+                # The budget starts now, as the call does.
+                self.running[index] = time.monotonic() + self.allowance
+            answer: Answer[T] | None = None
+            missing: ChronyLibraryError | None = None
+            try:
+                answer = self.ask(self.addresses[index])
+            except ChronyLibraryError as exc:
+                missing = exc
+            with self.changed:
+                kept = self.running.pop(index, None) is not None
+                if kept:  # not given up on meanwhile
+                    self.answers[index] = answer
+                    if missing is not None and self.missing is None:
+                        self.missing = missing
+                self.changed.notify()
+                if not kept:
+                    return  # replaced while stuck: the replacement carries on
