@@ -89,6 +89,7 @@ def test_dead_server_fails_alone_within_its_budget(fleet: Fleet, sandbox: Sandbo
     tracking, sources = reference(sandbox)
     timeout, retries = 0.3, 1
     budget = budget_of(timeout, retries)
+    asked_before = fleet.relay.requests(fleet.dead)
     start = time.monotonic()
     results = gather_sync([*fleet.fast, fleet.dead], timeout=timeout, retries=retries)
     elapsed = time.monotonic() - start
@@ -99,6 +100,10 @@ def test_dead_server_fails_alone_within_its_budget(fleet: Fleet, sandbox: Sandbo
     assert all(isinstance(e, ChronyTimeoutError) for e in dead.errors.values())
     with pytest.raises(ChronyTimeoutError, match="no reply after 2 attempts"):
         dead["tracking"]
+    # Silent on tracking: sources was not asked, so the server cost one budget.
+    with pytest.raises(ChronyTimeoutError, match=r"sources report .* not asked"):
+        dead["sources"]
+    assert fleet.relay.requests(fleet.dead) - asked_before == 1 + retries
     assert budget * 0.9 <= dead.elapsed <= budget + 0.3
     assert elapsed <= budget + 0.5
     for address in fleet.fast:
