@@ -63,25 +63,9 @@ def command_parser() -> argparse.ArgumentParser:
 
 def _run(argv: Sequence[str]) -> int:
     parser = command_parser()
+    args = None
     try:
-        args, extras = parser.parse_known_args(argv)
-        if extras:
-            # Named after the command, so that check's errors stay UNKNOWN.
-            prog = f"{parser.prog} {args.command}"
-            raise UsageError(f"unrecognized arguments: {' '.join(extras)}", prog)
-        given = [name for name in DEFAULTS if hasattr(args, name)]
-        # For check, --timeout is the plugin's deadline, with a default of its own.
-        for name, default in (check.DEFAULTS if args.command == "check" else DEFAULTS).items():
-            if not hasattr(args, name):
-                setattr(args, name, default)
-        if args.command == "check":
-            # Given before the command, where the main parser accepts them.
-            for name in given:
-                if name not in check.GLOBAL_OPTIONS:
-                    option = "--" + name.replace("_", "-")
-                    raise UsageError(f"{option} does not apply to check", "pychrony check")
-        if args.count is not None and args.watch is None:
-            raise UsageError("--count needs --watch", parser.prog)
+        args = _parse(parser, argv)
         targets = _targets(args)
     except UsageError as exc:
         # A bad global option before `check` fails in the main parser: the
@@ -90,9 +74,44 @@ def _run(argv: Sequence[str]) -> int:
             return check.usage_error(str(exc))
         return _fail(f"{exc} (see {exc.prog} --help)", ExitCode.USAGE)
     except (TypeError, ValueError) as exc:
-        if args.command == "check":
+        if args is not None and args.command == "check":
             return check.usage_error(str(exc))
         return _fail(str(exc), ExitCode.USAGE)
+    return _dispatch(args, targets)
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """The parsed command line, with every global option's default filled in.
+
+    Raises:
+        UsageError: an unknown argument, or an option the command does not take.
+    """
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        # Named after the command, so that check's errors stay UNKNOWN.
+        prog = f"{parser.prog} {args.command}"
+        raise UsageError(f"unrecognized arguments: {' '.join(extras)}", prog)
+    given = [name for name in DEFAULTS if hasattr(args, name)]
+    # For check, --timeout is the plugin's deadline, with a default of its own.
+    for name, default in (check.DEFAULTS if args.command == "check" else DEFAULTS).items():
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    if args.command == "check":
+        _refuse_global_options(given)
+    if args.count is not None and args.watch is None:
+        raise UsageError("--count needs --watch", parser.prog)
+    return args
+
+
+def _refuse_global_options(given: Sequence[str]) -> None:
+    # Given before the command, where the main parser accepts them.
+    for name in given:
+        if name not in check.GLOBAL_OPTIONS:
+            option = "--" + name.replace("_", "-")
+            raise UsageError(f"{option} does not apply to check", "pychrony check")
+
+
+def _dispatch(args: argparse.Namespace, targets: list[Target]) -> int:
     if args.command == "check":
         return check.run(args, targets)
     if args.command == "exporter":
