@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, budget
 from .aio import AsyncChronyConnection
@@ -236,7 +236,7 @@ def gather_sync(
     )
 
 
-def _specs(reports: Iterable[str]) -> list[ReportSpec]:
+def _specs(reports: Iterable[str]) -> list[ReportSpec[Any]]:
     if isinstance(reports, str):
         raise TypeError("reports must be a collection of report names, not one str")
     names = list(dict.fromkeys(reports))
@@ -255,14 +255,14 @@ def _specs(reports: Iterable[str]) -> list[ReportSpec]:
 
 
 async def _one(
-    conn: AsyncChronyConnection, spec: ReportSpec, start: float, slots: asyncio.Semaphore
+    conn: AsyncChronyConnection, spec: ReportSpec[Any], start: float, slots: asyncio.Semaphore
 ) -> tuple[object, ChronyError | None, float]:
     """One report from one server: (value, None, elapsed) or (None, error, elapsed)."""
     try:
         # The connection opens (and its budget starts) only inside a slot,
         # and closes before the slot passes on.
         async with slots, conn:
-            value = await conn._fetch(spec)
+            value = await conn.fetch(spec)
     except ChronyError as exc:
         return None, exc, time.monotonic() - start
     return value, None, time.monotonic() - start

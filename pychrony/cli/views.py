@@ -58,7 +58,7 @@ class ReportView:
     calls = 1
 
     def __init__(
-        self, spec: ReportSpec, *, wide: bool = False, include_unresolved: bool = False
+        self, spec: ReportSpec[Any], *, wide: bool = False, include_unresolved: bool = False
     ) -> None:
         self.spec = spec
         self.wide = wide
@@ -107,7 +107,7 @@ class ReportsView:
 
     columns: ClassVar[list[str]] = ["report", "method", "available", "records", "detail"]
 
-    def __init__(self, specs: Sequence[ReportSpec] = REPORTS) -> None:
+    def __init__(self, specs: Sequence[ReportSpec[Any]] = REPORTS) -> None:
         self.specs = tuple(specs)
         self.calls = len(self.specs)
 

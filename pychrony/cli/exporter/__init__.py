@@ -152,7 +152,7 @@ def _check_arguments(args: argparse.Namespace, targets: Sequence[Target]) -> Non
 
 def _build(
     args: argparse.Namespace, target: Target
-) -> tuple[ChronyCollector, list[ReportSpec], Any, TLSContext]:
+) -> tuple[ChronyCollector, list[ReportSpec[Any]], Any, TLSContext]:
     """The collector, its reports, the WSGI app and the TLS context of the command line."""
     try:
         import prometheus_client
@@ -209,7 +209,7 @@ def _log_start(
     listeners: list[socket.socket],
     tls: TLSContext,
     target: Target,
-    reports: list[ReportSpec],
+    reports: list[ReportSpec[Any]],
 ) -> None:
     scheme = "https" if tls else "http"
     for sock in listeners:

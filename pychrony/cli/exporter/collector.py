@@ -83,7 +83,7 @@ class ChronyCollector:
     def __init__(
         self,
         target: Target,
-        reports: Sequence[ReportSpec],
+        reports: Sequence[ReportSpec[Any]],
         scrape_timeout: float,
         max_reads: int = _MAX_READS,
         names: ReverseNames | None = None,
@@ -119,7 +119,7 @@ class ChronyCollector:
 
     def _read(self, box: dict[str, Any]) -> None:
         # Runs in its own thread; reports what it got through `box`.
-        results: list[tuple[ReportSpec, Any, str | None]] = []
+        results: list[tuple[ReportSpec[Any], Any, str | None]] = []
         box["results"] = results
         try:
             with ChronyConnection(
