@@ -48,6 +48,7 @@ from .aio import AsyncChronyConnection
 from .connection import ChronyConnection
 from .exceptions import ChronyError, ChronyLibraryError, ChronyTimeoutError
 from .models.catalog import REPORTS, ReportSpec, spec_for
+from .report_results import ReportResults, collect
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
@@ -83,9 +84,12 @@ def _check_limit(max_connections: object) -> int:
     return max_connections
 
 
-@dataclass(frozen=True, slots=True)
-class ServerResult:
-    """What one server answered.
+@dataclass(frozen=True, slots=True, init=False)
+class ServerResult(ReportResults):
+    """What one server answered: its :class:`~pychrony.report_results.ReportResults`.
+
+    ``ok``, ``error``, ``result[name]`` and ``value(spec)`` are those of
+    :class:`~pychrony.report_results.ReportResults`.
 
     Attributes:
         address: the address as given to :func:`gather`.
@@ -99,30 +103,20 @@ class ServerResult:
     """
 
     address: str | None
-    reports: Mapping[str, object]
-    errors: Mapping[str, ChronyError]
     elapsed: float
 
-    @property
-    def ok(self) -> bool:
-        """Whether every report asked for arrived."""
-        return not self.errors
-
-    @property
-    def error(self) -> ChronyError | None:
-        """The first failure, in the order the reports were asked for, or None."""
-        return next(iter(self.errors.values()), None)
-
-    def __getitem__(self, report: str) -> object:
-        """The result of ``report``; raises the error it ended in, if it failed.
-
-        Raises:
-            ChronyError: the report failed on this server.
-            KeyError: the report was not asked for.
-        """
-        if report in self.errors:
-            raise self.errors[report]
-        return self.reports[report]
+    def __init__(
+        self,
+        address: str | None,
+        reports: Mapping[str, object],
+        errors: Mapping[str, ChronyError],
+        elapsed: float,
+    ) -> None:
+        # The order of pychrony 3.0's ServerResult(address, reports, errors, elapsed).
+        object.__setattr__(self, "address", address)
+        object.__setattr__(self, "reports", reports)
+        object.__setattr__(self, "errors", errors)
+        object.__setattr__(self, "elapsed", elapsed)
 
 
 async def gather(
@@ -186,17 +180,10 @@ async def gather(
     results: dict[str | None, ServerResult] = {}
     found = iter(outcomes)
     for address in targets:
-        got: dict[str, object] = {}
-        failed: dict[str, ChronyError] = {}
-        last = 0.0
-        for spec in specs:
-            value, error, ended = next(found)
-            last = max(last, ended)
-            if error is None:
-                got[spec.name] = value
-            else:
-                failed[spec.name] = error
-        results[address] = ServerResult(address, got, failed, last)
+        mine = [(spec, *next(found)) for spec in specs]
+        answered = collect((spec, value, error) for spec, value, error, _ in mine)
+        last = max((ended for *_, ended in mine), default=0.0)
+        results[address] = ServerResult(address, answered.reports, answered.errors, last)
     return results
 
 
