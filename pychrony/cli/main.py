@@ -10,22 +10,14 @@ from collections.abc import Sequence
 from .._core.address import candidates_for, validate_port
 from ..connection import ChronyConnection
 from ..exceptions import ChronyLibraryError
-from ..models.catalog import spec_for
-from . import check, exporter, streams
+from . import check, streams
 from .args import DEFAULTS, UsageError, build_parser, command_of
-from .dump import DumpView
+from .commands import COMMANDS, Command, command_named
 from .exitcodes import ExitCode
 from .output import run_view
 from .query import Target, one_line
-from .status import StatusView
-from .views import ReportsView, ReportView, View
 
 __all__ = ["command_parser", "main"]
-
-_EXTRA = {
-    "check": (check.HELP, check.add_arguments),
-    "exporter": (exporter.HELP, exporter.add_arguments),
-}
 
 
 def _fail(message: str, code: int) -> int:
@@ -46,38 +38,36 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     return targets
 
 
-def _view(command: str, *, wide: bool, include_unresolved: bool) -> View:
-    if command == "status":
-        return StatusView(include_unresolved=include_unresolved)
-    if command == "reports":
-        return ReportsView()
-    if command == "dump":
-        return DumpView()
-    return ReportView(spec_for(command), wide=wide, include_unresolved=include_unresolved)
-
-
 def command_parser() -> argparse.ArgumentParser:
     """The whole command line's parser (also the source of the man page and completion)."""
-    return build_parser(_EXTRA, restricted={"check": check.SHARED_OPTIONS})
+    return build_parser(COMMANDS)
 
 
 def _run(argv: Sequence[str]) -> int:
     parser = command_parser()
-    args = None
+    command = command_named(command_of(argv))
     try:
         args = _parse(parser, argv)
+        command = _registered(args.command)
         targets = _targets(args)
     except UsageError as exc:
         # A bad global option before `check` fails in the main parser: the
         # command line still asks for a plugin, which must answer UNKNOWN.
-        if exc.prog.endswith(" check") or command_of(argv) == "check":
-            return check.usage_error(str(exc))
+        failing = command_named(exc.prog.removeprefix(f"{parser.prog} ")) or command
+        if failing is not None and failing.usage_error is not None:
+            return failing.usage_error(str(exc))
         return _fail(f"{exc} (see {exc.prog} --help)", ExitCode.USAGE)
     except (TypeError, ValueError) as exc:
-        if args is not None and args.command == "check":
-            return check.usage_error(str(exc))
+        if command is not None and command.usage_error is not None:
+            return command.usage_error(str(exc))
         return _fail(str(exc), ExitCode.USAGE)
-    return _dispatch(args, targets)
+    return _dispatch(command, args, targets)
+
+
+def _registered(name: str) -> Command:
+    command = command_named(name)
+    assert command is not None, f"the parser knows {name!r}, the registry does not"
+    return command
 
 
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
@@ -91,33 +81,35 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Nam
         # Named after the command, so that check's errors stay UNKNOWN.
         prog = f"{parser.prog} {args.command}"
         raise UsageError(f"unrecognized arguments: {' '.join(extras)}", prog)
+    command = _registered(args.command)
     given = [name for name in DEFAULTS if hasattr(args, name)]
     # For check, --timeout is the plugin's deadline, with a default of its own.
-    for name, default in (check.DEFAULTS if args.command == "check" else DEFAULTS).items():
+    for name, default in command.defaults.items():
         if not hasattr(args, name):
             setattr(args, name, default)
-    if args.command == "check":
-        _refuse_global_options(given)
+    if command.accepts is not None:
+        _refuse_global_options(command, given)
     if args.count is not None and args.watch is None:
         raise UsageError("--count needs --watch", parser.prog)
     return args
 
 
-def _refuse_global_options(given: Sequence[str]) -> None:
+def _refuse_global_options(command: Command, given: Sequence[str]) -> None:
     # Given before the command, where the main parser accepts them.
     for name in given:
-        if name not in check.GLOBAL_OPTIONS:
+        if command.accepts is not None and name not in command.accepts:
             option = "--" + name.replace("_", "-")
-            raise UsageError(f"{option} does not apply to check", "pychrony check")
+            raise UsageError(
+                f"{option} does not apply to {command.name}", f"pychrony {command.name}"
+            )
 
 
-def _dispatch(args: argparse.Namespace, targets: list[Target]) -> int:
-    if args.command == "check":
-        return check.run(args, targets)
-    if args.command == "exporter":
-        return exporter.run(args, targets)
+def _dispatch(command: Command, args: argparse.Namespace, targets: list[Target]) -> int:
+    if command.run is not None:
+        return command.run(args, targets)
+    assert command.view is not None, f"{command.name} has neither a view nor a runner"
     return run_view(
-        _view(args.command, wide=args.wide, include_unresolved=args.all),
+        command.view(args),
         targets,
         args.format,
         watch=args.watch,
