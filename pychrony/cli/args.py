@@ -3,7 +3,7 @@
 Global options may come before or after the command (``pychrony -a X sources``
 and ``pychrony sources -a X`` mean the same), so every subcommand shares them.
 Parse errors raise :class:`UsageError` instead of exiting, so the caller
-decides how to report them (``check`` must answer UNKNOWN, not exit 2).
+decides how to report them (``check`` must answer UNKNOWN, not the usage code).
 """
 
 from __future__ import annotations

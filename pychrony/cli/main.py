@@ -1,4 +1,4 @@
-"""Entry point of the ``pychrony`` command (see :mod:`pychrony.cli` for exit codes)."""
+"""Entry point of the ``pychrony`` command (exit codes: :mod:`pychrony.cli.exitcodes`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from .._core.address import candidates_for, validate_port
 from ..connection import ChronyConnection
 from ..exceptions import ChronyLibraryError
-from . import check, streams
+from . import streams
 from .args import DEFAULTS, UsageError, build_parser, command_of
 from .commands import COMMANDS, Command, command_named
-from .exitcodes import ExitCode
+from .exitcodes import ExitCode, PluginCode
 from .output import run_view
 from .query import Target, one_line
 
@@ -122,10 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pychrony`` with ``argv`` (default ``sys.argv[1:]``); return its exit code.
 
     Never raises (except SystemExit from ``--help``): errors become one line
-    on standard error and an exit code. A closed, full or abandoned standard
-    output never ends in a traceback either: ``check`` still answers with a
-    plugin code (UNKNOWN), other commands with 141 (the reader went away) or
-    74 (closed or full).
+    on standard error and an exit code (:mod:`pychrony.cli.exitcodes`). A
+    closed, full or abandoned standard output never ends in a traceback
+    either: ``check`` still answers with a plugin code (UNKNOWN), other
+    commands with ``CLOSED_OUTPUT`` (the reader went away) or
+    ``OUTPUT_FAILED`` (closed or full).
     """
     words = list(sys.argv[1:] if argv is None else argv)
     streams.prepare()
@@ -153,7 +154,7 @@ def _guarded(argv: Sequence[str]) -> int:
 
 def _output_failed(exc: OSError, argv: Sequence[str]) -> int:
     if command_of(argv) == "check":
-        return _fail(f"cannot write the status line: {exc.strerror or exc}", check.UNKNOWN)
+        return _fail(f"cannot write the status line: {exc.strerror or exc}", PluginCode.UNKNOWN)
     if exc.errno == errno.EPIPE:
         # Whoever read our output has gone (`| head`): say nothing more.
         return int(ExitCode.CLOSED_OUTPUT)
