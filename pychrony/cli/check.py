@@ -50,6 +50,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import __version__
+from .._core.timing import RetryPolicy
 from ..connection import ChronyConnection
 from ..exceptions import ChronyConnectionError, ChronyLibraryError
 from ..models import SourceStats
@@ -520,11 +521,11 @@ def _summary(view: Overview) -> str:
 def retry_policy(deadline: float, retries: int, calls: int = CALLS) -> float:
     """The first reply's wait that fits ``calls`` requests and their resends in ``deadline``.
 
-    Each request may wait ``t + 2t + 4t ...`` (chronyc's doubling), so the
-    wait is ``deadline / calls / (2 ** (retries + 1) - 1)``: no request, and
-    so no run of the plugin, outlives the deadline.
+    Each request may take its whole budget (chronyc's doubling waits, see
+    ``pychrony._core.timing.RetryPolicy``), and ``calls`` budgets fit
+    in ``deadline``: no request, and so no run of the plugin, outlives it.
     """
-    return float(deadline / calls / (2 ** (retries + 1) - 1))
+    return RetryPolicy.within(deadline, retries, calls).timeout
 
 
 def _read(
