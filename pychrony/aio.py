@@ -32,7 +32,7 @@ import collections
 import time
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
-from typing import TypeVar, cast
+from typing import Any, TypeVar, overload
 
 from ._core.report_names import supported_reports
 from ._core.session import Session, Steps, Wait
@@ -53,23 +53,14 @@ from .models import (
     Source,
     SourceStats,
     TrackingStatus,
+    catalog,
 )
-from .models.catalog import ReportSpec, spec_for
+from .models.catalog import ManyReport, OneReport, OptionalReport, ReportSpec
 
 __all__ = ["AsyncChronyConnection", "drive_async"]
 
 T = TypeVar("T")
-
-_TRACKING = spec_for("tracking")
-_SOURCES = spec_for("sources")
-_SOURCESTATS = spec_for("sourcestats")
-_SELECTDATA = spec_for("selectdata")
-_ACTIVITY = spec_for("activity")
-_AUTHDATA = spec_for("authdata")
-_NTPDATA = spec_for("ntpdata")
-_SERVERSTATS = spec_for("serverstats")
-_RTCDATA = spec_for("rtcdata")
-_SMOOTHING = spec_for("smoothing")
+M = TypeVar("M")
 
 
 class AsyncChronyConnection(SessionInfo):
@@ -157,8 +148,23 @@ class AsyncChronyConnection(SessionInfo):
         finally:
             self._turns.release()
 
-    async def _fetch(self, spec: ReportSpec) -> object:
-        """Fetch and decode one report as its catalogue entry describes."""
+    @overload
+    async def fetch(self, spec: ManyReport[M]) -> list[M]: ...
+    @overload
+    async def fetch(self, spec: OptionalReport[M]) -> M | None: ...
+    @overload
+    async def fetch(self, spec: OneReport[M]) -> M: ...
+    @overload
+    async def fetch(self, spec: ReportSpec[Any]) -> object: ...
+    async def fetch(self, spec: ReportSpec[Any]) -> object:
+        """Fetch and decode one report of the catalogue, as :meth:`pychrony.ChronyConnection.fetch`.
+
+        ``await conn.fetch(catalog.TRACKING)`` is ``await conn.get_tracking()``,
+        typed the same way.
+
+        Raises:
+            ChronyError: the subclass for what went wrong, as the getters raise.
+        """
         return await self._call(typed_steps(self._session, spec), f"{spec.name} report")
 
     async def get_tracking(self) -> TrackingStatus:
@@ -168,19 +174,19 @@ class AsyncChronyConnection(SessionInfo):
             ChronyError: the subclass for what went wrong; a
                 :class:`ChronyTimeoutError` when chronyd does not answer in time.
         """
-        return cast(TrackingStatus, await self._fetch(_TRACKING))
+        return await self.fetch(catalog.TRACKING)
 
     async def get_sources(self) -> list[Source]:
         """Every time source (``chronyc sources``)."""
-        return cast("list[Source]", await self._fetch(_SOURCES))
+        return await self.fetch(catalog.SOURCES)
 
     async def get_source_stats(self) -> list[SourceStats]:
         """Measurement statistics of every source (``chronyc sourcestats``)."""
-        return cast("list[SourceStats]", await self._fetch(_SOURCESTATS))
+        return await self.fetch(catalog.SOURCESTATS)
 
     async def get_rtc_data(self) -> RTCData | None:
         """The real-time clock's tracking data, or None when chronyd has it disabled."""
-        return cast("RTCData | None", await self._fetch(_RTCDATA))
+        return await self.fetch(catalog.RTCDATA)
 
     async def get_select_data(self) -> list[SelectData]:
         """How source selection sees every source (``chronyc selectdata``).
@@ -190,11 +196,11 @@ class AsyncChronyConnection(SessionInfo):
         Raises:
             ChronyPermissionError: over the UDP command port of chronyd < 4.7.
         """
-        return cast("list[SelectData]", await self._fetch(_SELECTDATA))
+        return await self.fetch(catalog.SELECTDATA)
 
     async def get_activity(self) -> Activity:
         """How many sources are online and offline (``chronyc activity``)."""
-        return cast(Activity, await self._fetch(_ACTIVITY))
+        return await self.fetch(catalog.ACTIVITY)
 
     async def get_auth_data(self) -> list[AuthData]:
         """Authentication of every source, in the order of :meth:`get_sources`.
@@ -204,7 +210,7 @@ class AsyncChronyConnection(SessionInfo):
         Raises:
             ChronyPermissionError: over the UDP command port of chronyd < 4.7.
         """
-        return cast("list[AuthData]", await self._fetch(_AUTHDATA))
+        return await self.fetch(catalog.AUTHDATA)
 
     async def get_ntp_data(self) -> list[NTPData]:
         """The last NTP exchange with every NTP source (``chronyc ntpdata``).
@@ -214,7 +220,7 @@ class AsyncChronyConnection(SessionInfo):
         Raises:
             ChronyPermissionError: over the UDP command port of chronyd < 4.7.
         """
-        return cast("list[NTPData]", await self._fetch(_NTPDATA))
+        return await self.fetch(catalog.NTPDATA)
 
     async def get_server_stats(self) -> ServerStats:
         """Counters of chronyd as a server (``chronyc serverstats``).
@@ -224,11 +230,11 @@ class AsyncChronyConnection(SessionInfo):
         Raises:
             ChronyPermissionError: over the UDP command port of chronyd < 4.7.
         """
-        return cast(ServerStats, await self._fetch(_SERVERSTATS))
+        return await self.fetch(catalog.SERVERSTATS)
 
     async def get_smoothing(self) -> Smoothing | None:
         """Time smoothing of chronyd, or None when ``smoothtime`` is not configured."""
-        return cast("Smoothing | None", await self._fetch(_SMOOTHING))
+        return await self.fetch(catalog.SMOOTHING)
 
     # -- generic reports (pychrony.libchrony's Record / Report) ---------------
     #
@@ -301,7 +307,9 @@ async def drive_async(steps: Steps[T]) -> T:
         while True:
             wait = steps.send(await _readable(loop, wait))
     except StopIteration as done:
-        return cast(T, done.value)
+        # The generator's return value: typed T by Steps[T], Any to StopIteration.
+        result: T = done.value
+        return result
     finally:
         steps.close()
 

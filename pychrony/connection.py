@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import cast
+from typing import Any, TypeVar, overload
 
 from ._core.session import Session, Steps
 from ._core.session_info import SessionInfo
@@ -22,21 +22,13 @@ from .models import (
     Source,
     SourceStats,
     TrackingStatus,
+    catalog,
 )
-from .models.catalog import ReportSpec, spec_for
+from .models.catalog import ManyReport, OneReport, OptionalReport, ReportSpec
 
 __all__ = ["ChronyConnection"]
 
-_TRACKING = spec_for("tracking")
-_SOURCES = spec_for("sources")
-_SOURCESTATS = spec_for("sourcestats")
-_SELECTDATA = spec_for("selectdata")
-_ACTIVITY = spec_for("activity")
-_AUTHDATA = spec_for("authdata")
-_NTPDATA = spec_for("ntpdata")
-_SERVERSTATS = spec_for("serverstats")
-_RTCDATA = spec_for("rtcdata")
-_SMOOTHING = spec_for("smoothing")
+M = TypeVar("M")
 
 
 class ChronyConnection(SessionInfo, GenericReports):
@@ -119,8 +111,35 @@ class ChronyConnection(SessionInfo, GenericReports):
 
     # -- typed reports -------------------------------------------------------
 
-    def _fetch(self, spec: ReportSpec) -> object:
-        """Fetch and decode one report as its catalogue entry describes."""
+    @overload
+    def fetch(self, spec: ManyReport[M]) -> list[M]: ...
+    @overload
+    def fetch(self, spec: OptionalReport[M]) -> M | None: ...
+    @overload
+    def fetch(self, spec: OneReport[M]) -> M: ...
+    @overload
+    def fetch(self, spec: ReportSpec[Any]) -> object: ...
+    def fetch(self, spec: ReportSpec[Any]) -> object:
+        """Fetch and decode one report of the catalogue (:mod:`pychrony.models.catalog`).
+
+        Each getter is this with its report: ``conn.fetch(catalog.TRACKING)``
+        is ``conn.get_tracking()``. The result is typed by the entry:
+        a model for a :class:`~pychrony.models.catalog.OneReport`, a list of
+        models for a :class:`~pychrony.models.catalog.ManyReport`, a model or
+        None for an :class:`~pychrony.models.catalog.OptionalReport`::
+
+            from pychrony.models import catalog
+
+            with ChronyConnection() as conn:
+                for spec in (catalog.TRACKING, catalog.SOURCES):
+                    print(spec.name, conn.fetch(spec))
+
+        Args:
+            spec: the report, one of :data:`~pychrony.models.catalog.REPORTS`.
+
+        Raises:
+            ChronyError: the subclass for what went wrong, as the getters raise.
+        """
         # The steps of a report are built once per connection: every call
         # would otherwise pay for validating and wrapping the same request.
         known = self._typed.get(spec.name)
@@ -138,19 +157,19 @@ class ChronyConnection(SessionInfo, GenericReports):
             ChronyError: the subclass for what went wrong; a
                 :class:`ChronyTimeoutError` when chronyd does not answer in time.
         """
-        return cast(TrackingStatus, self._fetch(_TRACKING))
+        return self.fetch(catalog.TRACKING)
 
     def get_sources(self) -> list[Source]:
         """Every time source (``chronyc sources``)."""
-        return cast("list[Source]", self._fetch(_SOURCES))
+        return self.fetch(catalog.SOURCES)
 
     def get_source_stats(self) -> list[SourceStats]:
         """Measurement statistics of every source (``chronyc sourcestats``)."""
-        return cast("list[SourceStats]", self._fetch(_SOURCESTATS))
+        return self.fetch(catalog.SOURCESTATS)
 
     def get_rtc_data(self) -> RTCData | None:
         """The real-time clock's tracking data, or None when chronyd has it disabled."""
-        return cast("RTCData | None", self._fetch(_RTCDATA))
+        return self.fetch(catalog.RTCDATA)
 
     def get_select_data(self) -> list[SelectData]:
         """How source selection sees every source (``chronyc selectdata``).
@@ -160,11 +179,11 @@ class ChronyConnection(SessionInfo, GenericReports):
         Raises:
             ChronyPermissionError: over the UDP command port of chronyd < 4.7.
         """
-        return cast("list[SelectData]", self._fetch(_SELECTDATA))
+        return self.fetch(catalog.SELECTDATA)
 
     def get_activity(self) -> Activity:
         """How many sources are online and offline (``chronyc activity``)."""
-        return cast(Activity, self._fetch(_ACTIVITY))
+        return self.fetch(catalog.ACTIVITY)
 
     def get_auth_data(self) -> list[AuthData]:
         """Authentication of every source, in the order of :meth:`get_sources`.
@@ -174,7 +193,7 @@ class ChronyConnection(SessionInfo, GenericReports):
         Raises:
             ChronyPermissionError: over the UDP command port of chronyd < 4.7.
         """
-        return cast("list[AuthData]", self._fetch(_AUTHDATA))
+        return self.fetch(catalog.AUTHDATA)
 
     def get_ntp_data(self) -> list[NTPData]:
         """The last NTP exchange with every NTP source (``chronyc ntpdata``).
@@ -184,7 +203,7 @@ class ChronyConnection(SessionInfo, GenericReports):
         Raises:
             ChronyPermissionError: over the UDP command port of chronyd < 4.7.
         """
-        return cast("list[NTPData]", self._fetch(_NTPDATA))
+        return self.fetch(catalog.NTPDATA)
 
     def get_server_stats(self) -> ServerStats:
         """Counters of chronyd as a server (``chronyc serverstats``).
@@ -194,8 +213,8 @@ class ChronyConnection(SessionInfo, GenericReports):
         Raises:
             ChronyPermissionError: over the UDP command port of chronyd < 4.7.
         """
-        return cast(ServerStats, self._fetch(_SERVERSTATS))
+        return self.fetch(catalog.SERVERSTATS)
 
     def get_smoothing(self) -> Smoothing | None:
         """Time smoothing of chronyd, or None when ``smoothtime`` is not configured."""
-        return cast("Smoothing | None", self._fetch(_SMOOTHING))
+        return self.fetch(catalog.SMOOTHING)

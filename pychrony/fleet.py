@@ -42,13 +42,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, budget
 from .aio import AsyncChronyConnection
 from .connection import ChronyConnection
 from .exceptions import ChronyError, ChronyLibraryError, ChronyTimeoutError
 from .models.catalog import REPORTS, ReportSpec, spec_for
+from .report_results import Outcome, ReportResults, collect
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
@@ -84,9 +85,12 @@ def _check_limit(max_connections: object) -> int:
     return max_connections
 
 
-@dataclass(frozen=True, slots=True)
-class ServerResult:
-    """What one server answered.
+@dataclass(frozen=True, slots=True, init=False)
+class ServerResult(ReportResults):
+    """What one server answered: its :class:`~pychrony.report_results.ReportResults`.
+
+    ``ok``, ``error``, ``result[name]`` and ``value(spec)`` are those of
+    :class:`~pychrony.report_results.ReportResults`.
 
     Attributes:
         address: the address as given to :func:`gather`.
@@ -100,30 +104,20 @@ class ServerResult:
     """
 
     address: str | None
-    reports: Mapping[str, object]
-    errors: Mapping[str, ChronyError]
     elapsed: float
 
-    @property
-    def ok(self) -> bool:
-        """Whether every report asked for arrived."""
-        return not self.errors
-
-    @property
-    def error(self) -> ChronyError | None:
-        """The first failure, in the order the reports were asked for, or None."""
-        return next(iter(self.errors.values()), None)
-
-    def __getitem__(self, report: str) -> object:
-        """The result of ``report``; raises the error it ended in, if it failed.
-
-        Raises:
-            ChronyError: the report failed on this server.
-            KeyError: the report was not asked for.
-        """
-        if report in self.errors:
-            raise self.errors[report]
-        return self.reports[report]
+    def __init__(
+        self,
+        address: str | None,
+        reports: Mapping[str, object],
+        errors: Mapping[str, ChronyError],
+        elapsed: float,
+    ) -> None:
+        # The order of pychrony 3.0's ServerResult(address, reports, errors, elapsed).
+        object.__setattr__(self, "address", address)
+        object.__setattr__(self, "reports", reports)
+        object.__setattr__(self, "errors", errors)
+        object.__setattr__(self, "elapsed", elapsed)
 
 
 async def gather(
@@ -223,7 +217,7 @@ def gather_sync(
     )
 
 
-def _specs(reports: Iterable[str]) -> list[ReportSpec]:
+def _specs(reports: Iterable[str]) -> list[ReportSpec[Any]]:
     if isinstance(reports, str):
         raise TypeError("reports must be a collection of report names, not one str")
     names = list(dict.fromkeys(reports))
@@ -244,7 +238,7 @@ def _specs(reports: Iterable[str]) -> list[ReportSpec]:
 async def _one_server(
     conn: AsyncChronyConnection,
     address: str | None,
-    specs: Sequence[ReportSpec],
+    specs: Sequence[ReportSpec[Any]],
     start: float,
     slots: asyncio.Semaphore,
 ) -> ServerResult:
@@ -254,37 +248,43 @@ async def _one_server(
     async with slots:
         try:
             async with conn:
-                got, failed = await _fetch_reports(conn, specs)
+                answered = await _fetch_reports(conn, specs)
         except ChronyError as exc:  # it could not even open: every report says why
-            got, failed = {}, dict.fromkeys((spec.name for spec in specs), exc)
-    return ServerResult(address, got, failed, time.monotonic() - start)
+            answered = collect((spec, None, exc) for spec in specs)
+    return ServerResult(address, answered.reports, answered.errors, time.monotonic() - start)
 
 
 async def _fetch_reports(
-    conn: AsyncChronyConnection, specs: Sequence[ReportSpec]
-) -> tuple[dict[str, object], dict[str, ChronyError]]:
-    """Each report in turn on ``conn``: (arrived, failed), by report name.
+    conn: AsyncChronyConnection, specs: Sequence[ReportSpec[Any]]
+) -> ReportResults:
+    """Each report in turn on ``conn``, each one's value or error kept.
 
     After a timeout the rest are not asked: the server is silent, and asking
     would only spend one more budget per report to learn it again.
     """
-    got: dict[str, object] = {}
-    failed: dict[str, ChronyError] = {}
+    outcomes: list[Outcome] = []
     silent: ChronyTimeoutError | None = None
     for spec in specs:
         if silent is not None:
-            failed[spec.name] = ChronyTimeoutError(
-                f"{spec.name} report from {conn._session.describe()}: not asked, "
-                f"the server did not answer in time ({silent.message})"
-            )
+            outcomes.append(Outcome(spec, None, _not_asked(conn, spec, silent)))
             continue
         try:
-            got[spec.name] = await conn._fetch(spec)
+            outcomes.append(Outcome(spec, await conn.fetch(spec), None))
         except ChronyTimeoutError as exc:
-            failed[spec.name] = silent = exc
+            silent = exc
+            outcomes.append(Outcome(spec, None, exc))
         except ChronyError as exc:
-            failed[spec.name] = exc
-    return got, failed
+            outcomes.append(Outcome(spec, None, exc))
+    return collect(outcomes)
+
+
+def _not_asked(
+    conn: AsyncChronyConnection, spec: ReportSpec[Any], silent: ChronyTimeoutError
+) -> ChronyTimeoutError:
+    return ChronyTimeoutError(
+        f"{spec.name} report from {conn._session.describe()}: not asked, "
+        f"the server did not answer in time ({silent.message})"
+    )
 
 
 @dataclass(frozen=True)

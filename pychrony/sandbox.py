@@ -740,19 +740,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns the command's exit status; 127 when it does not exist, 1 when the
     sandbox cannot start, 128 + N after signal N stopped it.
     """
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    # Everything after the first "--" is the command, kept as it is (a "--"
-    # inside it included); argparse would drop or misread some of it.
-    command: list[str] = []
-    if "--" in args_list:
-        cut = args_list.index("--")
-        args_list, command = args_list[:cut], args_list[cut + 1 :]
     parser = _parser()
-    args = parser.parse_args(args_list)
-    if not command:
-        command = list(args.command)
-    elif args.command:
-        parser.error(f"unexpected arguments before --: {' '.join(args.command)}")
+    args, command = _split_command(parser, list(sys.argv[1:] if argv is None else argv))
     if command and shutil.which(command[0]) is None:
         print(f"pychrony.sandbox: {command[0]}: command not found", file=sys.stderr)
         return 127
@@ -771,28 +760,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         chronyc=args.chronyc,
         profile="deployment" if args.deployment else "basic",
     )
-    child: subprocess.Popen[bytes] | None = None
+    child: list[subprocess.Popen[bytes]] = []
     try:
         sandbox.start()
-        if command:
-            child = subprocess.Popen(command, env=_environment(sandbox))
-            return child.wait()
-        print(f"unix socket: {sandbox.socket_path}\nudp command port: {sandbox.udp_address}")
-        print(f"export {ADDRESS_ENV}={sandbox.socket_path}")
-        print("running; Ctrl-C stops it", flush=True)
-        while sandbox.running:
-            time.sleep(0.5)
-        print("pychrony.sandbox: a chronyd exited", file=sys.stderr)
-        return 1
+        return _run_in(sandbox, command, child)
     except _StopRequestedError as stopped:
-        if child is not None and child.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                child.send_signal(stopped.signum)
-            try:
-                child.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        if child:
+            _pass_on(child[0], stopped.signum)
         return 128 + stopped.signum
     except SandboxError as exc:
         print(f"pychrony.sandbox: {exc}", file=sys.stderr)
@@ -804,6 +778,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         sandbox.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _split_command(
+    parser: argparse.ArgumentParser, words: list[str]
+) -> tuple[argparse.Namespace, list[str]]:
+    # Everything after the first "--" is the command, kept as it is (a "--"
+    # inside it included); argparse would drop or misread some of it.
+    command: list[str] = []
+    if "--" in words:
+        cut = words.index("--")
+        words, command = words[:cut], words[cut + 1 :]
+    args = parser.parse_args(words)
+    if not command:
+        command = list(args.command)
+    elif args.command:
+        parser.error(f"unexpected arguments before --: {' '.join(args.command)}")
+    return args, command
+
+
+def _run_in(sandbox: Sandbox, command: list[str], child: list[subprocess.Popen[bytes]]) -> int:
+    # The child goes into `child` as soon as it exists, so a stop signal can reach it.
+    if command:
+        child.append(subprocess.Popen(command, env=_environment(sandbox)))
+        return child[0].wait()
+    print(f"unix socket: {sandbox.socket_path}\nudp command port: {sandbox.udp_address}")
+    print(f"export {ADDRESS_ENV}={sandbox.socket_path}")
+    print("running; Ctrl-C stops it", flush=True)
+    while sandbox.running:
+        time.sleep(0.5)
+    print("pychrony.sandbox: a chronyd exited", file=sys.stderr)
+    return 1
+
+
+def _pass_on(child: subprocess.Popen[bytes], signum: int) -> None:
+    if child.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@
 * ``.. pychrony-file:: PATH`` shows a file produced outside the docs (the
   benchmark's results) when the tree has it, and its content otherwise; a
   Markdown file (``:as: markdown``) becomes real tables and rubrics.
+* ``.. pychrony-exit-codes:: command|check`` writes the table of exit codes
+  from :mod:`pychrony.cli.exitcodes`, and ``:pychrony-exit:`NAME``` one code's
+  number, so no page repeats a number the code defines.
 * ``.. pychrony-module:: NAME`` autodocuments module NAME when the package
   has it, and otherwise says which release brings it: the site is built from
   whatever the tree holds, and a module that exists but fails to import is
@@ -191,6 +194,53 @@ class ReportFields(GeneratingDirective):
         for spec in REPORTS:
             lines.extend(report_section(spec))
         return self.parse_rst(lines)
+
+
+class ExitCodes(GeneratingDirective):
+    """``.. pychrony-exit-codes:: command|check``: the table of :mod:`pychrony.cli.exitcodes`."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        """A list-table of codes and what they mean (the plugin's with their state)."""
+        from pychrony.cli.exitcodes import COMMAND_CODES, PLUGIN_CODES
+
+        which = self.arguments[0]
+        if which not in ("command", "check"):
+            raise self.error(f"pychrony-exit-codes: command or check, not {which!r}")
+        plugin = which == "check"
+        codes: dict[Any, str] = dict(PLUGIN_CODES if plugin else COMMAND_CODES)
+        header = ["exit", "state", "when"] if plugin else ["exit", "when"]
+        lines = [".. list-table::", "   :header-rows: 1", ""]
+        lines += [f"   {'*' if i == 0 else ' '} - {h}" for i, h in enumerate(header)]
+        for code, meaning in codes.items():
+            lines.append(f"   * - {code.value}")
+            if plugin:
+                lines.append(f"     - {code.name}")
+            lines.append(f"     - {meaning}")
+        return self.parse_rst([*lines, ""])
+
+
+def exit_code_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """``:pychrony-exit:`INTERRUPTED```: the number of an exit code, read from the code."""
+    from pychrony.cli.exitcodes import ExitCode, PluginCode
+
+    enum_name, _, member = text.rpartition(".")
+    enum = PluginCode if enum_name == "PluginCode" else ExitCode
+    try:
+        value = enum[member].value
+    except KeyError:
+        message = inliner.reporter.error(f"no exit code {text!r}", line=lineno)
+        return [inliner.problematic(rawtext, rawtext, message)], [message]
+    return [nodes.literal(rawtext, str(value))], []
 
 
 # -- autodoc of what the tree holds ----------------------------------------
@@ -569,6 +619,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("pychrony-api", PublicApi)
     app.add_directive("pychrony-module", OptionalModule)
     app.add_directive("pychrony-file", OptionalFile)
+    app.add_directive("pychrony-exit-codes", ExitCodes)
+    app.add_role("pychrony-exit", exit_code_role)
     app.connect("env-check-consistency", check_everything_documented)
     app.connect("missing-reference", resolve_by_identity)
     app.connect("build-finished", stop_sandbox)

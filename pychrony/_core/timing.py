@@ -25,6 +25,7 @@ __all__ = [
     "MAX_RETRIES",
     "RetryPolicy",
     "budget",
+    "budget_factor",
     "validate_timing",
 ]
 
@@ -61,9 +62,14 @@ def validate_timing(timeout: object, retries: object) -> tuple[float, int]:
     return seconds, retries
 
 
+def budget_factor(retries: int) -> int:
+    """How many ``timeout`` one call's budget holds: ``1 + 2 + 4 + ... + 2**retries``."""
+    return int(2 ** (retries + 1) - 1)
+
+
 def budget(timeout: float, retries: int) -> float:
     """The longest one call may take: ``timeout`` doubled on each of ``retries`` resends."""
-    return float(timeout * (2 ** (retries + 1) - 1))
+    return float(timeout * budget_factor(retries))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,15 @@ class RetryPolicy:
     ) -> RetryPolicy:
         """A validated policy (see :func:`validate_timing` for what is refused)."""
         return cls(*validate_timing(timeout, retries))
+
+    @classmethod
+    def within(cls, seconds: float, retries: int, calls: int = 1) -> RetryPolicy:
+        """The policy whose ``calls`` calls, each resending ``retries`` times, fit in ``seconds``.
+
+        Its ``timeout`` is the longest first wait for which ``calls`` budgets
+        add up to ``seconds`` at most (the monitoring plugin's deadline).
+        """
+        return cls(float(seconds / calls / budget_factor(retries)), retries)
 
     @property
     def budget(self) -> float:

@@ -8,19 +8,10 @@ Commands: one per report of the catalogue (``tracking``, ``sources``, ...),
 (every report, libchrony's own field names), ``check`` (a monitoring plugin)
 and ``exporter`` (a Prometheus exporter).
 
-Exit codes (``check`` follows the Monitoring Plugins codes instead: 0 OK,
-1 WARNING, 2 CRITICAL, 3 UNKNOWN):
+Exit codes are defined in :mod:`pychrony.cli.exitcodes` (``pychrony --help``
+lists them; ``check`` returns the Monitoring Plugins' codes instead):
 
-====  ==========================================================================
-0     success
-1     chronyd could not be queried (unreachable, timeout, refused, bad reply);
-      with several ``-a`` addresses, at least one of them failed
-2     bad usage (unknown command or option, invalid value)
-3     something pychrony needs is missing (libchrony, an optional extra)
-74    standard output cannot be written (closed, or full: ``> /dev/full``)
-130   interrupted (Ctrl-C)
-141   standard output was closed early (``pychrony sources | head -1``)
-====  ==========================================================================
+.. pychrony-exit-codes:: command
 """
 
 from .main import main

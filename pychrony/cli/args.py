@@ -1,25 +1,24 @@
-"""The command line's grammar: global options, one subcommand per report, and the rest.
+"""The command line's grammar: global options, and one subcommand per registry entry.
 
 Global options may come before or after the command (``pychrony -a X sources``
 and ``pychrony sources -a X`` mean the same), so every subcommand shares them.
 Parse errors raise :class:`UsageError` instead of exiting, so the caller
-decides how to report them (``check`` must answer UNKNOWN, not exit 2).
+decides how to report them (``check`` must answer UNKNOWN, not the usage code).
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, NoReturn, Protocol
 
 from .._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..fleet import DEFAULT_MAX_CONNECTIONS
-from ..models.catalog import REPORTS
 from .completion import add_completion_option
 from .exitcodes import EPILOG
 from .version import add_version_option
 
-__all__ = ["DEFAULTS", "UsageError", "build_parser", "command_of"]
+__all__ = ["DEFAULTS", "CommandEntry", "UsageError", "build_parser", "command_of"]
 
 FORMATS = ("table", "json", "csv")
 DEFAULTS: dict[str, object] = {
@@ -171,20 +170,33 @@ def command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser(
-    extra: Mapping[str, tuple[str, Callable[[argparse.ArgumentParser], None]]],
-    *,
-    restricted: Mapping[str, Collection[str]] | None = None,
-) -> argparse.ArgumentParser:
-    """The whole parser.
+class CommandEntry(Protocol):
+    """What the parser reads of a registry entry (:class:`pychrony.cli.commands.Command`)."""
+
+    @property
+    def name(self) -> str:
+        """The command's name."""
+
+    @property
+    def help(self) -> str:
+        """Its one-line help."""
+
+    @property
+    def add_options(self) -> Callable[[argparse.ArgumentParser], None] | None:
+        """Adds its own options, if it has any."""
+
+    @property
+    def shares(self) -> Collection[str] | None:
+        """The global options its parser takes (None: all)."""
+
+
+def build_parser(commands: Sequence[CommandEntry]) -> argparse.ArgumentParser:
+    """The whole parser, one subcommand per registry entry.
 
     Args:
-        extra: further subcommands: name -> (help, function adding its options).
-        restricted: subcommand -> the only global options (``dest`` names) it
-            accepts after its name and lists in its ``--help``.
+        commands: the subcommands, in ``--help`` order (:data:`pychrony.cli.commands.COMMANDS`).
     """
     common = _common()
-    restricted = restricted or {}
     parser = _Parser(
         prog="pychrony",
         description="Show chronyd's reports, check it as a monitoring plugin, or export "
@@ -195,27 +207,16 @@ def build_parser(
     )
     add_version_option(parser)
     add_completion_option(parser)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        only = restricted.get(name)
-        sub: argparse.ArgumentParser = commands.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            parents=[common if only is None else _common(only)],
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in commands:
+        sub: argparse.ArgumentParser = subparsers.add_parser(
+            command.name,
+            help=command.help,
+            description=command.help,
+            parents=[common if command.shares is None else _common(command.shares)],
             epilog=EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        return sub
-
-    add("status", "an overview: synchronisation, offset, stratum and every source")
-    for spec in REPORTS:
-        doc = (spec.model.__doc__ or spec.name).strip().splitlines()[0].rstrip(".")
-        doc = doc.replace("``", "")
-        add(spec.name, f"the {spec.name} report: {doc[0].lower()}{doc[1:]}")
-    add("reports", "which reports the server answers")
-    add("dump", "every report the server serves, with libchrony's own field names")
-    for name, (help_text, add_options) in extra.items():
-        add_options(add(name, help_text))
+        if command.add_options is not None:
+            command.add_options(sub)
     return parser

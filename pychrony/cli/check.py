@@ -2,7 +2,7 @@
 
 Follows the Monitoring Plugins development guidelines: one status line
 ``CHRONY <STATE> - <what> | <performance data>`` and the exit code of the
-state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Thresholds use the Nagios
+state (:class:`~pychrony.cli.exitcodes.PluginCode`). Thresholds use the Nagios
 range syntax (``10``, ``10:``, ``~:10``, ``10:20``, ``@10:20``), parsed by
 the ``nagiosplugin`` library (``pip install 'pychrony[check]'``):
 
@@ -50,11 +50,13 @@ from decimal import Decimal
 from typing import Any
 
 from .. import __version__
+from .._core.timing import RetryPolicy
 from ..connection import ChronyConnection
 from ..exceptions import ChronyConnectionError, ChronyLibraryError
 from ..models import SourceStats
 from . import check_detail, streams
 from .args import DEFAULTS as COMMON_DEFAULTS
+from .exitcodes import PluginCode, plugin_codes_in_brief
 from .query import Target, ask
 from .status import Overview, human_seconds, reachable, selectable
 
@@ -113,10 +115,11 @@ _PIPE = r"\x7c"
 # that a threshold can go into the performance data exactly as given.
 _RANGE_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
-HELP = "a monitoring plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, with perfdata"
+HELP = f"a monitoring plugin: exit {plugin_codes_in_brief()}, with perfdata"
 
-OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
-_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
+# Plain ints, as the states are compared and returned throughout.
+OK, WARNING, CRITICAL, UNKNOWN = (int(code) for code in PluginCode)
+_NAMES = {int(code): code.name for code in PluginCode}
 _SEVERITY = {"ok": OK, "warning": WARNING, "critical": CRITICAL, "unknown": UNKNOWN}
 _EXTRA_HINT = "pychrony check needs nagiosplugin: pip install 'pychrony[check]'"
 
@@ -244,7 +247,7 @@ def _safe(text: str) -> str:
 
 
 def usage_error(message: str) -> int:
-    """A bad command line: UNKNOWN, as the guidelines ask (never exit 2, which is CRITICAL)."""
+    """A bad command line: UNKNOWN, as the guidelines ask (the usage code means CRITICAL)."""
     return _print(UNKNOWN, f"usage: {message} (see pychrony check --help)")
 
 
@@ -518,11 +521,11 @@ def _summary(view: Overview) -> str:
 def retry_policy(deadline: float, retries: int, calls: int = CALLS) -> float:
     """The first reply's wait that fits ``calls`` requests and their resends in ``deadline``.
 
-    Each request may wait ``t + 2t + 4t ...`` (chronyc's doubling), so the
-    wait is ``deadline / calls / (2 ** (retries + 1) - 1)``: no request, and
-    so no run of the plugin, outlives the deadline.
+    Each request may take its whole budget (chronyc's doubling waits, see
+    ``pychrony._core.timing.RetryPolicy``), and ``calls`` budgets fit
+    in ``deadline``: no request, and so no run of the plugin, outlives it.
     """
-    return float(deadline / calls / (2 ** (retries + 1) - 1))
+    return RetryPolicy.within(deadline, retries, calls).timeout
 
 
 def _read(

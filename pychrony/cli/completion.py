@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .exitcodes import ExitCode
+
 __all__ = [
     "COMPLETION_FILES",
     "MANPAGE_FILE",
@@ -95,9 +97,8 @@ class _CompletionAction(argparse.Action):
             try:
                 script = completion_script(parser, shell)
             except ModuleNotFoundError:
-                # 3: something pychrony needs is missing (the documented exit code).
                 parser.exit(
-                    3,
+                    ExitCode.MISSING,
                     f"{parser.prog}: no {shell} completion is installed, and generating one "
                     "needs shtab: pip install shtab\n",
                 )

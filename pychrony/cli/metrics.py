@@ -360,7 +360,7 @@ def _help(report: str, source: FieldSource, unit: Unit) -> str:
 
 
 @functools.cache
-def _columns(spec: ReportSpec) -> tuple[_Column, ...]:
+def _columns(spec: ReportSpec[Any]) -> tuple[_Column, ...]:
     hints = typing.get_type_hints(spec.model)
     columns = []
     for f in dataclasses.fields(spec.model):
@@ -394,7 +394,7 @@ def _values_of(record: Any) -> Iterator[Any]:
     return (getattr(record, f.name) for f in dataclasses.fields(record))
 
 
-def _record_labels(spec: ReportSpec, record: Any, index: int) -> tuple[list[str], list[str]]:
+def _record_labels(spec: ReportSpec[Any], record: Any, index: int) -> tuple[list[str], list[str]]:
     if not spec.many:
         return [], []
     for name in _ADDRESS_FIELDS:
@@ -406,7 +406,7 @@ def _record_labels(spec: ReportSpec, record: Any, index: int) -> tuple[list[str]
     return ["source_index"], [str(index)]
 
 
-def generic_families(spec: ReportSpec, records: Sequence[Any]) -> Iterator[Metric]:
+def generic_families(spec: ReportSpec[Any], records: Sequence[Any]) -> Iterator[Metric]:
     """Any report as gauges of its numeric fields and an info gauge of the rest."""
     # A record with nothing in it (a reference clock's ntpdata or authdata)
     # has no value to export, nor an address to label one with; the others
@@ -449,7 +449,7 @@ def generic_families(spec: ReportSpec, records: Sequence[Any]) -> Iterator[Metri
         yield info
 
 
-def families(spec: ReportSpec, value: Any) -> Iterator[Metric]:
+def families(spec: ReportSpec[Any], value: Any) -> Iterator[Metric]:
     """The metric families of one report's answer (nothing when disabled)."""
     if value is None:
         return iter(())

@@ -53,18 +53,18 @@ class Column:
     right: bool = False
 
 
-def field_units(spec: ReportSpec) -> dict[str, Unit]:
+def field_units(spec: ReportSpec[Any]) -> dict[str, Unit]:
     """Each field of a report's model -> the unit it declares."""
     return {f.name: field_unit(f) for f in dataclasses.fields(spec.model)}
 
 
-def reads_as_listing(spec: ReportSpec) -> bool:
+def reads_as_listing(spec: ReportSpec[Any]) -> bool:
     """Whether a per-source report reads best as one listing per record (ntpdata)."""
     return spec.name == "ntpdata"
 
 
 def formatted_rows(
-    spec: ReportSpec, records: Sequence[Any], *, symbol: bool
+    spec: ReportSpec[Any], records: Sequence[Any], *, symbol: bool
 ) -> list[dict[str, str]]:
     """Every field of every record, formatted by its unit."""
     units = field_units(spec)
@@ -164,7 +164,7 @@ _COMPACT: dict[str, tuple[Column, ...]] = {
 }
 
 
-def compact_layout(spec: ReportSpec) -> tuple[Column, ...] | None:
+def compact_layout(spec: ReportSpec[Any]) -> tuple[Column, ...] | None:
     """The compact columns of a report, None when it has none."""
     return _COMPACT.get(spec.name)
 

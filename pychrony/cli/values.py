@@ -58,12 +58,12 @@ def record_dict(record: object) -> dict[str, Plain]:
     return {f.name: plain(getattr(record, f.name)) for f in dataclasses.fields(record)}
 
 
-def columns(spec: ReportSpec) -> list[str]:
+def columns(spec: ReportSpec[Any]) -> list[str]:
     """The field names of a report's model: its JSON keys and CSV header."""
     return [f.name for f in dataclasses.fields(spec.model)]
 
 
-def records_of(spec: ReportSpec, value: object) -> list[object]:
+def records_of(spec: ReportSpec[Any], value: object) -> list[object]:
     """What a getter returned, as a list of records (empty when disabled)."""
     if value is None:
         return []
@@ -72,7 +72,7 @@ def records_of(spec: ReportSpec, value: object) -> list[object]:
     return [value]
 
 
-def report_document(spec: ReportSpec, value: object) -> Plain:
+def report_document(spec: ReportSpec[Any], value: object) -> Plain:
     """A getter's result as JSON: an object, a list of objects, or None when disabled."""
     if value is None:
         return None

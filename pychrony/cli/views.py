@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
 from ..connection import ChronyConnection
-from ..exceptions import ChronyConnectionError, ChronyDataError, ChronyError, ChronyPermissionError
+from ..exceptions import ChronyPermissionError
 from ..models.catalog import REPORTS, ReportSpec
+from ..report_results import ReportResults, fetch_many
 from .query import one_line
 from .render import Block
 from .tables import compact_layout, compact_rows, formatted_rows, reads_as_listing
@@ -58,7 +59,7 @@ class ReportView:
     calls = 1
 
     def __init__(
-        self, spec: ReportSpec, *, wide: bool = False, include_unresolved: bool = False
+        self, spec: ReportSpec[Any], *, wide: bool = False, include_unresolved: bool = False
     ) -> None:
         self.spec = spec
         self.wide = wide
@@ -66,8 +67,8 @@ class ReportView:
         self.include_unresolved = include_unresolved
 
     def fetch(self, conn: ChronyConnection) -> Any:
-        """Call the report's typed getter; placeholder sources only with ``--all``."""
-        value = getattr(conn, self.spec.method)()
+        """Fetch the report; placeholder sources only with ``--all``."""
+        value: Any = conn.fetch(self.spec)
         if self.spec.many and value is not None:
             return listed(value, self.include_unresolved)
         return value
@@ -107,41 +108,18 @@ class ReportsView:
 
     columns: ClassVar[list[str]] = ["report", "method", "available", "records", "detail"]
 
-    def __init__(self, specs: Sequence[ReportSpec] = REPORTS) -> None:
+    def __init__(self, specs: Sequence[ReportSpec[Any]] = REPORTS) -> None:
         self.specs = tuple(specs)
         self.calls = len(self.specs)
 
     def fetch(self, conn: ChronyConnection) -> list[dict[str, Plain]]:
-        """Ask for every report; a refusal or a disabled report is an answer too."""
-        rows = []
-        for spec in self.specs:
-            available, count, detail = False, None, ""
-            try:
-                value = getattr(conn, spec.method)()
-            except ChronyConnectionError:
-                raise  # the server is gone: no report is available
-            except ChronyPermissionError as exc:
-                detail = "refused: " + one_line(exc.message)
-            except ChronyDataError as exc:
-                detail = one_line(exc.message)
-            except ChronyError as exc:  # pragma: no cover - other kinds are library faults
-                detail = one_line(exc.message)
-            else:
-                if value is None:
-                    detail = "disabled"
-                else:
-                    available = True
-                    count = len(records_of(spec, value))
-            rows.append(
-                {
-                    "report": spec.name,
-                    "method": spec.method,
-                    "available": available,
-                    "records": count,
-                    "detail": detail,
-                }
-            )
-        return rows
+        """Ask for every report; a refusal or a disabled report is an answer too.
+
+        Raises:
+            ChronyConnectionError: the server is gone: no report is available.
+        """
+        results = fetch_many(conn, self.specs)
+        return [_availability(spec, results) for spec in self.specs]
 
     def document(self, value: list[dict[str, Plain]]) -> Plain:
         """A list of ``{report, method, available, records, detail}``."""
@@ -154,3 +132,24 @@ class ReportsView:
     def block(self, value: list[dict[str, Plain]]) -> Block:
         """A columnar table."""
         return Block(value, self.columns, True)
+
+
+def _availability(spec: ReportSpec[Any], results: ReportResults) -> dict[str, Plain]:
+    available, count, detail = False, None, ""
+    error = results.errors.get(spec.name)
+    if isinstance(error, ChronyPermissionError):
+        detail = "refused: " + one_line(error.message)
+    elif error is not None:  # garbled data; other kinds would be library faults
+        detail = one_line(error.message)
+    elif results.reports[spec.name] is None:
+        detail = "disabled"
+    else:
+        available = True
+        count = len(records_of(spec, results.reports[spec.name]))
+    return {
+        "report": spec.name,
+        "method": spec.method,
+        "available": available,
+        "records": count,
+        "detail": detail,
+    }

@@ -116,8 +116,7 @@ def field_unit(f: dataclasses.Field[Any]) -> Unit:
     return unit
 
 
-@functools.cache
-def plan(cls: Any) -> tuple[tuple[str, FieldSource], ...]:
+def _plan(cls: Any) -> tuple[tuple[str, FieldSource], ...]:
     """The (attribute, source) pairs of a model class, in declaration order."""
     steps = []
     for f in dataclasses.fields(cls):
@@ -128,11 +127,16 @@ def plan(cls: Any) -> tuple[tuple[str, FieldSource], ...]:
     return tuple(steps)
 
 
-@functools.cache
-def allows_empty(cls: Any) -> bool:
+def _allows_empty(cls: Any) -> bool:
     """Whether every attribute of model ``cls`` admits None, so a record with no fields is one."""
     hints = typing.get_type_hints(cls)
     return all(_admits_none(hints[f.name]) for f in dataclasses.fields(cls))
+
+
+# Cached per model class. Typed as plain callables: the cache's own signature
+# takes Hashable, which mypy denies a `type[Any]` (a catalogue entry's model).
+plan: Callable[[Any], tuple[tuple[str, FieldSource], ...]] = functools.cache(_plan)
+allows_empty: Callable[[Any], bool] = functools.cache(_allows_empty)
 
 
 def _admits_none(hint: Any) -> bool:

@@ -8,7 +8,8 @@ the test kit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Final, Generic, TypeVar
 
 from .auth import AuthData
 from .clock import RTCData, Smoothing
@@ -18,12 +19,38 @@ from .server import ServerStats
 from .sources import Activity, Source, SourceStats
 from .tracking import TrackingStatus
 
-__all__ = ["REPORTS", "ReportSpec", "spec_for"]
+__all__ = [
+    "ACTIVITY",
+    "AUTHDATA",
+    "NTPDATA",
+    "REPORTS",
+    "RTCDATA",
+    "SELECTDATA",
+    "SERVERSTATS",
+    "SMOOTHING",
+    "SOURCES",
+    "SOURCESTATS",
+    "TRACKING",
+    "ManyReport",
+    "OneReport",
+    "OptionalReport",
+    "ReportSpec",
+    "spec_for",
+]
+
+M_co = TypeVar("M_co", covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
-class ReportSpec:
+class ReportSpec(Generic[M_co]):
     """How one libchrony report maps onto the typed layer.
+
+    ``ReportSpec[TrackingStatus]`` is a report whose records decode to
+    :class:`~pychrony.TrackingStatus`. What a fetch returns (one model, a list,
+    or one model or None) is the subclass's: :class:`OneReport`,
+    :class:`ManyReport`, :class:`OptionalReport`, which the catalogue's
+    constants are and which :meth:`pychrony.ChronyConnection.fetch` reads to
+    type its result.
 
     Attributes:
         name: libchrony's report name (``"tracking"``).
@@ -40,30 +67,75 @@ class ReportSpec:
 
     name: str
     method: str
-    model: type
+    model: type[M_co]
     many: bool = False
     may_be_disabled: bool = False
     over_udp: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class OneReport(ReportSpec[M_co]):
+    """A report of exactly one record: fetching it returns one model."""
+
+    many: bool = field(default=False, init=False)
+    may_be_disabled: bool = field(default=False, init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ManyReport(ReportSpec[M_co]):
+    """A report of one record per source: fetching it returns a list of models."""
+
+    many: bool = field(default=True, init=False)
+    may_be_disabled: bool = field(default=False, init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OptionalReport(ReportSpec[M_co]):
+    """A report of one record chronyd may have disabled: fetching it returns the model or None."""
+
+    many: bool = field(default=False, init=False)
+    may_be_disabled: bool = field(default=True, init=False)
+
+
+#: ``chronyc tracking``: one :class:`~pychrony.TrackingStatus`.
+TRACKING: Final = OneReport("tracking", "get_tracking", TrackingStatus)
+#: ``chronyc sources``: a list of :class:`~pychrony.Source`.
+SOURCES: Final = ManyReport("sources", "get_sources", Source)
+#: ``chronyc sourcestats``: a list of :class:`~pychrony.SourceStats`.
+SOURCESTATS: Final = ManyReport("sourcestats", "get_source_stats", SourceStats)
+#: ``chronyc selectdata``: a list of :class:`~pychrony.SelectData` (Unix socket before chronyd 4.7).
+SELECTDATA: Final = ManyReport("selectdata", "get_select_data", SelectData, over_udp=False)
+#: ``chronyc activity``: one :class:`~pychrony.Activity`.
+ACTIVITY: Final = OneReport("activity", "get_activity", Activity)
+#: ``chronyc authdata``: a list of :class:`~pychrony.AuthData` (Unix socket before chronyd 4.7).
+AUTHDATA: Final = ManyReport("authdata", "get_auth_data", AuthData, over_udp=False)
+#: ``chronyc ntpdata``: a list of :class:`~pychrony.NTPData` (Unix socket before chronyd 4.7).
+NTPDATA: Final = ManyReport("ntpdata", "get_ntp_data", NTPData, over_udp=False)
+#: ``chronyc serverstats``: one :class:`~pychrony.ServerStats` (Unix socket before chronyd 4.7).
+SERVERSTATS: Final = OneReport("serverstats", "get_server_stats", ServerStats, over_udp=False)
+#: ``chronyc rtcdata``: one :class:`~pychrony.RTCData`, or None when RTC tracking is off.
+RTCDATA: Final = OptionalReport("rtcdata", "get_rtc_data", RTCData)
+#: ``chronyc smoothing``: one :class:`~pychrony.Smoothing`, or None without ``smoothtime``.
+SMOOTHING: Final = OptionalReport("smoothing", "get_smoothing", Smoothing)
+
 # libchrony's order.
-REPORTS: tuple[ReportSpec, ...] = (
-    ReportSpec("tracking", "get_tracking", TrackingStatus),
-    ReportSpec("sources", "get_sources", Source, many=True),
-    ReportSpec("sourcestats", "get_source_stats", SourceStats, many=True),
-    ReportSpec("selectdata", "get_select_data", SelectData, many=True, over_udp=False),
-    ReportSpec("activity", "get_activity", Activity),
-    ReportSpec("authdata", "get_auth_data", AuthData, many=True, over_udp=False),
-    ReportSpec("ntpdata", "get_ntp_data", NTPData, many=True, over_udp=False),
-    ReportSpec("serverstats", "get_server_stats", ServerStats, over_udp=False),
-    ReportSpec("rtcdata", "get_rtc_data", RTCData, may_be_disabled=True),
-    ReportSpec("smoothing", "get_smoothing", Smoothing, may_be_disabled=True),
+REPORTS: tuple[ReportSpec[Any], ...] = (
+    TRACKING,
+    SOURCES,
+    SOURCESTATS,
+    SELECTDATA,
+    ACTIVITY,
+    AUTHDATA,
+    NTPDATA,
+    SERVERSTATS,
+    RTCDATA,
+    SMOOTHING,
 )
 
 _BY_NAME = {spec.name: spec for spec in REPORTS}
 
 
-def spec_for(name: str) -> ReportSpec:
+def spec_for(name: str) -> ReportSpec[Any]:
     """The catalogue entry of report ``name``.
 
     Raises:

@@ -35,7 +35,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def api_records(address: str, spec: ReportSpec) -> list[dict[str, Any]]:
+def api_records(address: str, spec: ReportSpec[Any]) -> list[dict[str, Any]]:
     with ChronyConnection(address) as conn:
         value = getattr(conn, spec.method)()
     if value is None:
@@ -52,13 +52,13 @@ def stable(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[di
     ]
 
 
-def refused_over_udp(spec: ReportSpec, address: str) -> bool:
+def refused_over_udp(spec: ReportSpec[Any], address: str) -> bool:
     return not spec.over_udp and not address.startswith("/")
 
 
 @pytest.mark.parametrize("spec", REPORTS, ids=lambda s: s.name)
 def test_json_of_every_report_matches_the_api(
-    spec: ReportSpec, address: str, capsys: pytest.CaptureFixture[str]
+    spec: ReportSpec[Any], address: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     if refused_over_udp(spec, address):
         code, out, err = run(capsys, "-a", address, spec.name, "--format", "json")
@@ -87,7 +87,7 @@ def test_json_of_every_report_matches_the_api(
 
 @pytest.mark.parametrize("spec", [s for s in REPORTS if s.over_udp], ids=lambda s: s.name)
 def test_csv_has_a_header_and_one_row_per_record(
-    spec: ReportSpec, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+    spec: ReportSpec[Any], sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = api_records(sandbox.udp_address, spec)
     code, out, err = run(capsys, "-a", sandbox.udp_address, spec.name, "-f", "csv")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ def libchrony_names(model: type) -> set[str]:
 
 
 @pytest.mark.parametrize("spec", REPORTS, ids=lambda s: s.name)
-def test_every_getter_over_the_unix_socket(sandbox: Sandbox, spec: ReportSpec) -> None:
+def test_every_getter_over_the_unix_socket(sandbox: Sandbox, spec: ReportSpec[Any]) -> None:
     with ChronyConnection(sandbox.socket_path) as conn:
         result = getattr(conn, spec.method)()
     if spec.name == "rtcdata":
@@ -32,7 +33,7 @@ def test_every_getter_over_the_unix_socket(sandbox: Sandbox, spec: ReportSpec) -
 
 @pytest.mark.parametrize("spec", REPORTS, ids=lambda s: s.name)
 def test_udp_serves_monitoring_reports_and_refuses_the_others(
-    sandbox: Sandbox, spec: ReportSpec
+    sandbox: Sandbox, spec: ReportSpec[Any]
 ) -> None:
     with ChronyConnection(sandbox.udp_address) as conn:
         if spec.over_udp:
@@ -54,7 +55,9 @@ ANSWERED = [spec for spec in REPORTS if spec.name != "rtcdata"]
 
 
 @pytest.mark.parametrize("spec", ANSWERED, ids=lambda s: s.name)
-def test_models_carry_every_field_libchrony_returns(sandbox: Sandbox, spec: ReportSpec) -> None:
+def test_models_carry_every_field_libchrony_returns(
+    sandbox: Sandbox, spec: ReportSpec[Any]
+) -> None:
     records = Session(sandbox.socket_path).records(spec.name)
     assert records
     returned = {f.name for f in records[0]}

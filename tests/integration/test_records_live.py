@@ -37,7 +37,7 @@ def by_libchrony_api(session: Any) -> tuple[tuple[str, int, int, Any], ...]:
 
 
 @pytest.mark.parametrize("spec", REPORTS, ids=lambda spec: spec.name)
-def test_c_reader_reads_what_the_field_api_reads(sandbox: Sandbox, spec: ReportSpec) -> None:
+def test_c_reader_reads_what_the_field_api_reads(sandbox: Sandbox, spec: ReportSpec[Any]) -> None:
     session = Session(sandbox.socket_path)
     try:
         refused: int | None = None

@@ -56,7 +56,7 @@ def disagreements(
 
 
 @pytest.mark.parametrize("spec", ANSWERED, ids=lambda s: s.name)
-def test_declared_units_agree_with_libchrony(sandbox: Sandbox, spec: ReportSpec) -> None:
+def test_declared_units_agree_with_libchrony(sandbox: Sandbox, spec: ReportSpec[Any]) -> None:
     records = Session(sandbox.socket_path).records(spec.name)
     assert records
     checked, wrong = disagreements(spec.model, records)

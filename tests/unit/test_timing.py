@@ -33,6 +33,16 @@ def test_the_waits_double_and_add_up_to_the_budget(timeout: float, retries: int)
     assert sum(waits) == pytest.approx(policy.budget) == pytest.approx(budget(timeout, retries))
 
 
+@pytest.mark.parametrize(("seconds", "retries", "calls"), [(10.0, 2, 3), (1.0, 0, 1), (5.0, 4, 2)])
+def test_a_policy_within_a_deadline_fits_its_calls_exactly(
+    seconds: float, retries: int, calls: int
+) -> None:
+    policy = RetryPolicy.within(seconds, retries, calls)
+    assert policy.retries == retries
+    assert policy.budget * calls == pytest.approx(seconds)
+    assert sum(policy.waits()) * calls == pytest.approx(seconds)
+
+
 def test_the_policy_validates_as_validate_timing_does() -> None:
     for bad in [(0, 2), (-1.0, 2), (float("nan"), 2), (1.0, -1), (1.0, MAX_RETRIES + 1)]:
         with pytest.raises(ValueError, match="must be") as expected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from pychrony.models.units import Unit
 
 
 @pytest.mark.parametrize("spec", REPORTS, ids=lambda s: s.name)
-def test_every_model_field_declares_a_unit(spec: ReportSpec) -> None:
+def test_every_model_field_declares_a_unit(spec: ReportSpec[Any]) -> None:
     for f in dataclasses.fields(spec.model):
         unit = field_unit(f)
         assert isinstance(unit, Unit)

@@ -30,7 +30,9 @@ import ssl
 import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Any, NoReturn
 
+from ...models.catalog import ReportSpec
 from ..exitcodes import ExitCode
 from ..query import Target, one_line
 from .collector import ChronyCollector
@@ -93,74 +95,30 @@ def _url(sock: socket.socket, scheme: str, path: str) -> str:
     return f"{scheme}://{shown}:{port}{path}"
 
 
+class _RefusedError(Exception):
+    """The exporter cannot start: its exit code and the one line that says why."""
+
+    def __init__(self, code: ExitCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     """Serve metrics until SIGTERM or SIGINT; stop within a second of it."""
-    if len(targets) != 1:
-        sys.stderr.write(
-            "pychrony: the exporter reads exactly one chronyd: give -a (--chrony.address) once\n"
+    try:
+        _check_arguments(args, targets)
+        collector, reports, app, tls = _build(args, targets[0])
+        limits = Limits(
+            workers=args.workers,
+            idle_timeout=args.idle_timeout,
+            max_connections=args.max_connections,
+            grace=_REQUEST_GRACE,
         )
-        return ExitCode.USAGE
-    try:
-        for text in args.listen or []:
-            parse_listen(text)
-        if not args.telemetry_path.startswith("/"):
-            raise ValueError(f"--web.telemetry-path must start with /: {args.telemetry_path!r}")
-        setup_logging(args.log_level, args.log_format)
-    except ValueError as exc:
+        raise_file_limit()
+        listeners = _open_listeners(args, limits.backlog)
+    except _RefusedError as exc:
         sys.stderr.write(f"pychrony: {exc}\n")
-        return ExitCode.USAGE
-    try:
-        import prometheus_client
-    except ImportError:
-        sys.stderr.write(f"pychrony: {_MISSING_HINT}\n")
-        return ExitCode.MISSING
-    from ... import __version__
-    from ...models.catalog import REPORTS
-    from .app import make_app
-
-    on = {spec.name for spec in REPORTS if getattr(args, f"collector_{spec.name}")}
-    if args.with_ntpdata:
-        on.add("ntpdata")
-    reports = [spec for spec in REPORTS if spec.name in on]
-    names = ReverseNames() if args.dns_lookups else None
-    collector = ChronyCollector(
-        targets[0],
-        reports,
-        args.scrape_timeout,
-        names=names,
-        include_unresolved=args.unresolved_sources,
-    )
-    registry = prometheus_client.CollectorRegistry(auto_describe=False)
-    registry.register(collector)
-    app = make_app(registry, args.telemetry_path, __version__)
-    tls: TLSContext = None
-    if args.web_config_file:
-        try:
-            from .webconfig import WebConfigError, protect
-        except ImportError:
-            sys.stderr.write(f"pychrony: --web.config.file needs {_WEB_HINT}\n")
-            return ExitCode.MISSING
-        try:
-            app, tls = protect(app, args.web_config_file)
-        except ImportError:
-            sys.stderr.write(f"pychrony: --web.config.file needs {_WEB_HINT}\n")
-            return ExitCode.MISSING
-        except WebConfigError as exc:
-            sys.stderr.write(f"pychrony: --web.config.file: {one_line(str(exc))}\n")
-            return ExitCode.USAGE
-    limits = Limits(
-        workers=args.workers,
-        idle_timeout=args.idle_timeout,
-        max_connections=args.max_connections,
-        grace=_REQUEST_GRACE,
-    )
-    raise_file_limit()
-    try:
-        listeners = _listeners(args, limits.backlog)
-    except (OSError, ValueError) as exc:
-        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        sys.stderr.write(f"pychrony: {message}\n")
-        return ExitCode.FAILED
+        return exc.code
     server = HTTPServer(app, [(sock, tls) for sock in listeners], limits)
     # Before the first log line: whoever reads it may signal us at once.
     received: list[int] = []
@@ -171,21 +129,107 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    _log_start(args, listeners, tls, targets[0], reports)
+    server.serve()
+    _stop(collector, received)
+
+
+def _check_arguments(args: argparse.Namespace, targets: Sequence[Target]) -> None:
+    if len(targets) != 1:
+        raise _RefusedError(
+            ExitCode.USAGE,
+            "the exporter reads exactly one chronyd: give -a (--chrony.address) once",
+        )
+    try:
+        for text in args.listen or []:
+            parse_listen(text)
+        if not args.telemetry_path.startswith("/"):
+            raise ValueError(f"--web.telemetry-path must start with /: {args.telemetry_path!r}")
+        setup_logging(args.log_level, args.log_format)
+    except ValueError as exc:
+        raise _RefusedError(ExitCode.USAGE, str(exc)) from None
+
+
+def _build(
+    args: argparse.Namespace, target: Target
+) -> tuple[ChronyCollector, list[ReportSpec[Any]], Any, TLSContext]:
+    """The collector, its reports, the WSGI app and the TLS context of the command line."""
+    try:
+        import prometheus_client
+    except ImportError:
+        raise _RefusedError(ExitCode.MISSING, _MISSING_HINT) from None
+    from ... import __version__
+    from ...models.catalog import REPORTS
+    from .app import make_app
+
+    on = {spec.name for spec in REPORTS if getattr(args, f"collector_{spec.name}")}
+    if args.with_ntpdata:
+        on.add("ntpdata")
+    reports = [spec for spec in REPORTS if spec.name in on]
+    names = ReverseNames() if args.dns_lookups else None
+    collector = ChronyCollector(
+        target,
+        reports,
+        args.scrape_timeout,
+        names=names,
+        include_unresolved=args.unresolved_sources,
+    )
+    registry = prometheus_client.CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    app = make_app(registry, args.telemetry_path, __version__)
+    if not args.web_config_file:
+        return collector, reports, app, None
+    app, tls = _protect(app, args.web_config_file)
+    return collector, reports, app, tls
+
+
+def _protect(app: Any, path: str) -> tuple[Any, TLSContext]:
+    try:
+        from .webconfig import WebConfigError, protect
+    except ImportError:
+        raise _RefusedError(ExitCode.MISSING, f"--web.config.file needs {_WEB_HINT}") from None
+    try:
+        return protect(app, path)
+    except ImportError:
+        raise _RefusedError(ExitCode.MISSING, f"--web.config.file needs {_WEB_HINT}") from None
+    except WebConfigError as exc:
+        raise _RefusedError(ExitCode.USAGE, f"--web.config.file: {one_line(str(exc))}") from None
+
+
+def _open_listeners(args: argparse.Namespace, backlog: int) -> list[socket.socket]:
+    try:
+        return _listeners(args, backlog)
+    except (OSError, ValueError) as exc:
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise _RefusedError(ExitCode.FAILED, message) from None
+
+
+def _log_start(
+    args: argparse.Namespace,
+    listeners: list[socket.socket],
+    tls: TLSContext,
+    target: Target,
+    reports: list[ReportSpec[Any]],
+) -> None:
     scheme = "https" if tls else "http"
     for sock in listeners:
         url = _url(sock, scheme, args.telemetry_path)
         log.info("Listening on", extra={"fields": {"address": url.split("/")[2], "url": url}})
+    from ... import __version__
+
     log.info(
         "Reading chronyd",
         extra={
             "fields": {
-                "address": targets[0].label,
+                "address": target.label,
                 "collectors": ",".join(s.name for s in reports),
                 "version": __version__,
             }
         },
     )
-    server.serve()
+
+
+def _stop(collector: ChronyCollector, received: list[int]) -> NoReturn:
     left = collector.wait_for_reads(_READ_GRACE)
     signum = received[0] if received else signal.SIGTERM
     code = ExitCode.INTERRUPTED if signum == signal.SIGINT else ExitCode.OK

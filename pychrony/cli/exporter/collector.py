@@ -19,8 +19,9 @@ from typing import Any
 
 from ... import __version__
 from ...connection import ChronyConnection
-from ...exceptions import ChronyConnectionError, ChronyError
+from ...exceptions import ChronyError
 from ...models.catalog import ReportSpec
+from ...report_results import ReportResults, fetch_many
 from ..query import Target, one_line
 from ..values import listed
 from .names import ReverseNames
@@ -83,7 +84,7 @@ class ChronyCollector:
     def __init__(
         self,
         target: Target,
-        reports: Sequence[ReportSpec],
+        reports: Sequence[ReportSpec[Any]],
         scrape_timeout: float,
         max_reads: int = _MAX_READS,
         names: ReverseNames | None = None,
@@ -119,19 +120,12 @@ class ChronyCollector:
 
     def _read(self, box: dict[str, Any]) -> None:
         # Runs in its own thread; reports what it got through `box`.
-        results: list[tuple[ReportSpec, Any, str | None]] = []
-        box["results"] = results
         try:
             with ChronyConnection(
                 self.target.address, timeout=self.target.timeout, retries=self.target.retries
             ) as conn:
-                for spec in self.reports:
-                    try:
-                        results.append((spec, getattr(conn, spec.method)(), None))
-                    except ChronyConnectionError:
-                        raise
-                    except ChronyError as exc:  # refused or unusable: this collector only
-                        results.append((spec, None, one_line(str(exc))))
+                # A report refused or unusable fails its collector only.
+                box["results"] = fetch_many(conn, self.reports)
             box["up"] = True
         except ChronyError as exc:
             box["error"] = one_line(str(exc))
@@ -193,16 +187,19 @@ class ChronyCollector:
             labels=["collector"],
         )
         if up:
-            for spec, value, error in box["results"]:
+            results: ReportResults = box["results"]
+            for spec in self.reports:
+                error = results.errors.get(spec.name)
                 success.add_metric([spec.name], 0.0 if error else 1.0)
                 if error is None:
+                    value: Any = results.reports[spec.name]
                     if spec.many and value is not None:
                         value = listed(value, self.include_unresolved)
                     for family in families(spec, value):
                         self._name_sources(family)
                         yield family
                 else:
-                    self._count_failure(spec.name, error)
+                    self._count_failure(spec.name, one_line(str(error)))
         else:
             if reader is not None and reader.is_alive():
                 reason = f"chronyd did not answer within {self.scrape_timeout:g} s"

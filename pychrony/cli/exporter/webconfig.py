@@ -170,12 +170,7 @@ def _text(section: Mapping[str, Any], key: str) -> str | None:
 
 
 def _tls(section: Mapping[str, Any], directory: str) -> TLSSettings | None:
-    unknown = set(section) - _TLS_KEYS
-    if unknown:
-        raise WebConfigError(f"unknown tls_server_config key(s): {', '.join(sorted(unknown))}")
-    for name in _UNSUPPORTED_TLS:
-        if section.get(name):
-            raise WebConfigError(f"tls_server_config.{name} is not supported by pychrony")
+    _check_tls_keys(section)
 
     def path(key: str) -> str | None:
         value = _text(section, key)
@@ -190,25 +185,7 @@ def _tls(section: Mapping[str, Any], directory: str) -> TLSSettings | None:
         raise WebConfigError("tls_server_config needs cert_file (or cert)")
     if not (key_file or key):
         raise WebConfigError("tls_server_config needs key_file (or key)")
-    if auth not in _CLIENT_AUTH:
-        raise WebConfigError(f"invalid client_auth_type {auth!r}")
-    mode = _CLIENT_AUTH[auth]
-    if mode is None:
-        raise WebConfigError(
-            f"client_auth_type {auth} is not supported (it accepts unverified certificates): "
-            "use RequireAndVerifyClientCert or VerifyClientCertIfGiven"
-        )
-    if (ca_file or ca) and mode == ssl.CERT_NONE:
-        raise WebConfigError("client CAs are configured without a client_auth_type")
-    if mode != ssl.CERT_NONE and not (ca_file or ca):
-        raise WebConfigError(f"client_auth_type {auth} needs client_ca_file (or client_ca)")
-
-    def version(key: str, default: str) -> ssl.TLSVersion:
-        name = section.get(key) or default
-        if name not in _TLS_VERSIONS:
-            raise WebConfigError(f"{key} must be one of {', '.join(_TLS_VERSIONS)}, not {name!r}")
-        return _TLS_VERSIONS[name]
-
+    mode = _client_auth(auth, has_ca=bool(ca_file or ca))
     prefer = section.get("prefer_server_cipher_suites", True)
     if not isinstance(prefer, bool):
         raise WebConfigError("prefer_server_cipher_suites must be true or false")
@@ -220,10 +197,42 @@ def _tls(section: Mapping[str, Any], directory: str) -> TLSSettings | None:
         ca_file,
         ca,
         mode,
-        version("min_version", "TLS12"),
-        version("max_version", "TLS13"),
+        _tls_version(section, "min_version", "TLS12"),
+        _tls_version(section, "max_version", "TLS13"),
         prefer,
     )
+
+
+def _check_tls_keys(section: Mapping[str, Any]) -> None:
+    unknown = set(section) - _TLS_KEYS
+    if unknown:
+        raise WebConfigError(f"unknown tls_server_config key(s): {', '.join(sorted(unknown))}")
+    for name in _UNSUPPORTED_TLS:
+        if section.get(name):
+            raise WebConfigError(f"tls_server_config.{name} is not supported by pychrony")
+
+
+def _client_auth(auth: str, *, has_ca: bool) -> ssl.VerifyMode:
+    if auth not in _CLIENT_AUTH:
+        raise WebConfigError(f"invalid client_auth_type {auth!r}")
+    mode = _CLIENT_AUTH[auth]
+    if mode is None:
+        raise WebConfigError(
+            f"client_auth_type {auth} is not supported (it accepts unverified certificates): "
+            "use RequireAndVerifyClientCert or VerifyClientCertIfGiven"
+        )
+    if has_ca and mode == ssl.CERT_NONE:
+        raise WebConfigError("client CAs are configured without a client_auth_type")
+    if mode != ssl.CERT_NONE and not has_ca:
+        raise WebConfigError(f"client_auth_type {auth} needs client_ca_file (or client_ca)")
+    return mode
+
+
+def _tls_version(section: Mapping[str, Any], key: str, default: str) -> ssl.TLSVersion:
+    name = section.get(key) or default
+    if name not in _TLS_VERSIONS:
+        raise WebConfigError(f"{key} must be one of {', '.join(_TLS_VERSIONS)}, not {name!r}")
+    return _TLS_VERSIONS[name]
 
 
 def _headers(section: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
