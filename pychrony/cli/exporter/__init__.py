@@ -2,7 +2,9 @@
 
 Listens on ``:9123`` by default (``--listen`` / ``--web.listen-address``
 ``[HOST]:PORT``, repeatable) and serves ``/metrics``
-(``--web.telemetry-path``), a landing page at ``/`` and 404 elsewhere. Every
+(``--web.telemetry-path``), ``/probe?target=ADDRESS`` for the chronyds
+``--probe.allow`` names (:mod:`.probe`), a landing page at ``/`` and 404
+elsewhere. Every
 scrape reads chronyd afresh (a custom collector, no cache) within
 ``--scrape-timeout`` / ``--chrony.timeout``, so a scrape always answers:
 ``chrony_up`` is 1 when chronyd answered and 0 when it did not. Metric names
@@ -12,7 +14,8 @@ report is a collector that ``--collector.NAME`` / ``--no-collector.NAME``
 switch on or off.
 
 The rooms: :mod:`.flags` (options), :mod:`.collector` (reading chronyd at a
-scrape), :mod:`.app` (paths), :mod:`.webconfig` (TLS, basic auth, headers),
+scrape), :mod:`.probe` (``/probe``: the allowlist, a collector per
+target), :mod:`.app` (paths), :mod:`.webconfig` (TLS, basic auth, headers),
 :mod:`.server` (HTTP with bounded threads and a prompt stop), :mod:`.logs`.
 
 Needs the ``exporter`` extra: ``pip install 'pychrony[exporter]'``.
@@ -31,12 +34,14 @@ import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from ...models.catalog import ReportSpec
 from ..exitcodes import ExitCode
 from ..query import Target, one_line
 from .collector import ChronyCollector
 from .flags import DEFAULT_COLLECTORS, DEFAULT_LISTEN, add_arguments, parse_listen
 from .logs import setup_logging
 from .names import ReverseNames
+from .probe import ProbeAllow, Prober, parse_allow
 from .server import HTTPServer, Limits, listen, raise_file_limit
 
 __all__ = ["DEFAULT_COLLECTORS", "HELP", "ChronyCollector", "add_arguments", "parse_listen", "run"]
@@ -93,6 +98,23 @@ def _url(sock: socket.socket, scheme: str, path: str) -> str:
     return f"{scheme}://{shown}:{port}{path}"
 
 
+def _prober(
+    args: argparse.Namespace, allow: ProbeAllow, reports: Sequence[ReportSpec], local: Target
+) -> Prober:
+    # /probe reads other chronyds with the collectors and timeouts of /metrics.
+    if allow:
+        shown = [str(n) for n in allow.networks] + sorted(allow.names) + sorted(allow.sockets)
+        log.info("Probes allowed", extra={"fields": {"targets": ",".join(shown)}})
+    return Prober(
+        allow,
+        reports,
+        args.scrape_timeout,
+        local.timeout,
+        local.retries,
+        include_unresolved=args.unresolved_sources,
+    )
+
+
 def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     """Serve metrics until SIGTERM or SIGINT; stop within a second of it."""
     if len(targets) != 1:
@@ -105,6 +127,7 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
             parse_listen(text)
         if not args.telemetry_path.startswith("/"):
             raise ValueError(f"--web.telemetry-path must start with /: {args.telemetry_path!r}")
+        allow = parse_allow(args.probe_allow)
         setup_logging(args.log_level, args.log_format)
     except ValueError as exc:
         sys.stderr.write(f"pychrony: {exc}\n")
@@ -132,7 +155,8 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     )
     registry = prometheus_client.CollectorRegistry(auto_describe=False)
     registry.register(collector)
-    app = make_app(registry, args.telemetry_path, __version__)
+    prober = _prober(args, allow, reports, targets[0])
+    app = make_app(registry, args.telemetry_path, __version__, prober)
     tls: TLSContext = None
     if args.web_config_file:
         try:
@@ -187,6 +211,7 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     )
     server.serve()
     left = collector.wait_for_reads(_READ_GRACE)
+    left += prober.wait_for_reads(_READ_GRACE / 2)
     signum = received[0] if received else signal.SIGTERM
     code = ExitCode.INTERRUPTED if signum == signal.SIGINT else ExitCode.OK
     fields: dict[str, object] = {"signal": signal.Signals(signum).name}
