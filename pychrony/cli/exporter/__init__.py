@@ -102,9 +102,6 @@ def _prober(
     args: argparse.Namespace, allow: ProbeAllow, reports: Sequence[ReportSpec], local: Target
 ) -> Prober:
     # /probe reads other chronyds with the collectors and timeouts of /metrics.
-    if allow:
-        shown = [str(n) for n in allow.networks] + sorted(allow.names) + sorted(allow.sockets)
-        log.info("Probes allowed", extra={"fields": {"targets": ",".join(shown)}})
     return Prober(
         allow,
         reports,
@@ -113,6 +110,12 @@ def _prober(
         local.retries,
         include_unresolved=args.unresolved_sources,
     )
+
+
+def _log_probes(allow: ProbeAllow) -> None:
+    if allow:
+        shown = [str(n) for n in allow.networks] + sorted(allow.names) + sorted(allow.sockets)
+        log.info("Probes allowed", extra={"fields": {"targets": ",".join(shown)}})
 
 
 def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
@@ -209,6 +212,7 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
             }
         },
     )
+    _log_probes(allow)
     server.serve()
     left = collector.wait_for_reads(_READ_GRACE)
     left += prober.wait_for_reads(_READ_GRACE / 2)
