@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -135,6 +135,9 @@ class Prometheus:
             rule evaluation interval); keep it short in tests.
         rule_files: rule files to load (alerting or recording rules).
         job: the scrape job's name (the ``job`` label).
+        scrape_configs: whole scrape jobs (as parsed from YAML) instead of the
+            one static job of ``targets`` (``/probe`` jobs, with file_sd and
+            relabelling); their scrape intervals are left as given.
     """
 
     def __init__(
@@ -144,7 +147,9 @@ class Prometheus:
         scrape_interval: str = "1s",
         rule_files: Sequence[Path] = (),
         job: str = "chrony",
+        scrape_configs: Sequence[Mapping[str, Any]] = (),
     ) -> None:
+        self.scrape_configs = [dict(c) for c in scrape_configs]
         self.targets = [urllib.parse.urlsplit(t).netloc or t for t in targets]
         self.scrape_interval = scrape_interval
         self.rule_files = [Path(f).resolve() for f in rule_files]
@@ -164,6 +169,10 @@ class Prometheus:
         if self.rule_files:
             lines.append("rule_files:")
             lines += [f"  - {json.dumps(str(f))}" for f in self.rule_files]
+        if self.scrape_configs:
+            # YAML is a superset of JSON.
+            lines.append(f"scrape_configs: {json.dumps(self.scrape_configs)}")
+            return "\n".join(lines) + "\n"
         lines += [
             "scrape_configs:",
             f"  - job_name: {self.job}",
