@@ -109,6 +109,7 @@ def _prober(
         local.timeout,
         local.retries,
         include_unresolved=args.unresolved_sources,
+        sources_peer=args.with_ntpdata,
     )
 
 
@@ -155,6 +156,7 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
         args.scrape_timeout,
         names=names,
         include_unresolved=args.unresolved_sources,
+        sources_peer=args.with_ntpdata,
     )
     registry = prometheus_client.CollectorRegistry(auto_describe=False)
     registry.register(collector)

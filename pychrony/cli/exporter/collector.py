@@ -78,6 +78,8 @@ class ChronyCollector:
             None leaves the address there.
         include_unresolved: export placeholder sources (names chronyd has not
             resolved yet) too; they are left out by default, as chronyc does.
+        sources_peer: also chrony_exporter's ``chrony_sources_peer_*``
+            families from ntpdata (``--collector.sources.with-ntpdata``).
         reads: a semaphore bounding reads in flight, shared with other
             collectors (``/probe``'s, one per target); else one of
             ``max_reads`` of this collector's own.
@@ -93,7 +95,9 @@ class ChronyCollector:
         *,
         include_unresolved: bool = False,
         reads: threading.BoundedSemaphore | None = None,
+        sources_peer: bool = False,
     ) -> None:
+        self.sources_peer = sources_peer
         self.target = target
         self.include_unresolved = include_unresolved
         self.names = names
@@ -208,7 +212,7 @@ class ChronyCollector:
                 if error is None:
                     if spec.many and value is not None:
                         value = listed(value, self.include_unresolved)
-                    for family in families(spec, value):
+                    for family in families(spec, value, sources_peer=self.sources_peer):
                         self._name_sources(family)
                         yield family
                 else:

@@ -237,8 +237,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="with_ntpdata",
         action=argparse.BooleanOptionalAction,
         default=False,
-        help="also read ntpdata (needs the Unix socket on chronyd < 4.7); the same as "
-        "--collector.ntpdata",
+        help="also read ntpdata (needs the Unix socket on chronyd < 4.7) and export "
+        "chrony_exporter's chrony_sources_peer_* names from it, beside --collector.ntpdata's",
     )
     group.add_argument(
         "--collector.sources.with-unresolved",

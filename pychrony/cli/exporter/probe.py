@@ -217,6 +217,7 @@ class Prober:
         timeout: libchrony's wait before each resend to a target.
         retries: libchrony's resends to a target.
         include_unresolved: as for :class:`ChronyCollector`.
+        sources_peer: as for :class:`ChronyCollector`.
         max_reads: reads in flight at once over all targets.
     """
 
@@ -229,8 +230,10 @@ class Prober:
         retries: int,
         *,
         include_unresolved: bool = False,
+        sources_peer: bool = False,
         max_reads: int = 16,
     ) -> None:
+        self.sources_peer = sources_peer
         self.allow = allow
         self.reports = tuple(reports)
         self.scrape_timeout = scrape_timeout
@@ -254,6 +257,7 @@ class Prober:
                 self.scrape_timeout,
                 include_unresolved=self.include_unresolved,
                 reads=self._reads,
+                sources_peer=self.sources_peer,
             )
             self._collectors[key] = made
             while len(self._collectors) > _CACHED_TARGETS:
