@@ -31,7 +31,7 @@ import signal
 import socket
 import ssl
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import FrameType
 
 from ...models.catalog import ReportSpec
@@ -57,6 +57,7 @@ _READ_GRACE = 0.3
 log = logging.getLogger("pychrony.exporter")
 
 TLSContext = Callable[[], ssl.SSLContext] | None
+WSGIApp = Callable[..., Iterable[bytes]]
 
 
 def _systemd_sockets() -> list[socket.socket]:
@@ -113,6 +114,36 @@ def _prober(
     )
 
 
+def _reports(args: argparse.Namespace) -> list[ReportSpec]:
+    # --collector.NAME switches, and ntpdata for --collector.sources.with-ntpdata.
+    from ...models.catalog import REPORTS
+
+    on = {spec.name for spec in REPORTS if getattr(args, f"collector_{spec.name}")}
+    if args.with_ntpdata:
+        on.add("ntpdata")
+    return [spec for spec in REPORTS if spec.name in on]
+
+
+def _protect(app: WSGIApp, web_config_file: str | None) -> tuple[WSGIApp, TLSContext] | ExitCode:
+    # --web.config.file's credentials, headers and TLS around every path; or
+    # the exit code of why they cannot be had.
+    if not web_config_file:
+        return app, None
+    try:
+        from .webconfig import WebConfigError, protect
+    except ImportError:
+        sys.stderr.write(f"pychrony: --web.config.file needs {_WEB_HINT}\n")
+        return ExitCode.MISSING
+    try:
+        return protect(app, web_config_file)
+    except ImportError:
+        sys.stderr.write(f"pychrony: --web.config.file needs {_WEB_HINT}\n")
+        return ExitCode.MISSING
+    except WebConfigError as exc:
+        sys.stderr.write(f"pychrony: --web.config.file: {one_line(str(exc))}\n")
+        return ExitCode.USAGE
+
+
 def _log_probes(allow: ProbeAllow) -> None:
     if allow:
         shown = [str(n) for n in allow.networks] + sorted(allow.names) + sorted(allow.sockets)
@@ -142,13 +173,9 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
         sys.stderr.write(f"pychrony: {_MISSING_HINT}\n")
         return ExitCode.MISSING
     from ... import __version__
-    from ...models.catalog import REPORTS
     from .app import make_app
 
-    on = {spec.name for spec in REPORTS if getattr(args, f"collector_{spec.name}")}
-    if args.with_ntpdata:
-        on.add("ntpdata")
-    reports = [spec for spec in REPORTS if spec.name in on]
+    reports = _reports(args)
     names = ReverseNames() if args.dns_lookups else None
     collector = ChronyCollector(
         targets[0],
@@ -162,21 +189,10 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     registry.register(collector)
     prober = _prober(args, allow, reports, targets[0])
     app = make_app(registry, args.telemetry_path, __version__, prober)
-    tls: TLSContext = None
-    if args.web_config_file:
-        try:
-            from .webconfig import WebConfigError, protect
-        except ImportError:
-            sys.stderr.write(f"pychrony: --web.config.file needs {_WEB_HINT}\n")
-            return ExitCode.MISSING
-        try:
-            app, tls = protect(app, args.web_config_file)
-        except ImportError:
-            sys.stderr.write(f"pychrony: --web.config.file needs {_WEB_HINT}\n")
-            return ExitCode.MISSING
-        except WebConfigError as exc:
-            sys.stderr.write(f"pychrony: --web.config.file: {one_line(str(exc))}\n")
-            return ExitCode.USAGE
+    protected = _protect(app, args.web_config_file)
+    if isinstance(protected, ExitCode):
+        return protected
+    app, tls = protected
     limits = Limits(
         workers=args.workers,
         idle_timeout=args.idle_timeout,
