@@ -169,6 +169,22 @@ def _text(section: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
+def _client_auth(auth: str, has_ca: bool) -> ssl.VerifyMode:
+    if auth not in _CLIENT_AUTH:
+        raise WebConfigError(f"invalid client_auth_type {auth!r}")
+    mode = _CLIENT_AUTH[auth]
+    if mode is None:
+        raise WebConfigError(
+            f"client_auth_type {auth} is not supported (it accepts unverified certificates): "
+            "use RequireAndVerifyClientCert or VerifyClientCertIfGiven"
+        )
+    if has_ca and mode == ssl.CERT_NONE:
+        raise WebConfigError("client CAs are configured without a client_auth_type")
+    if mode != ssl.CERT_NONE and not has_ca:
+        raise WebConfigError(f"client_auth_type {auth} needs client_ca_file (or client_ca)")
+    return mode
+
+
 def _tls(section: Mapping[str, Any], directory: str) -> TLSSettings | None:
     unknown = set(section) - _TLS_KEYS
     if unknown:
@@ -190,18 +206,7 @@ def _tls(section: Mapping[str, Any], directory: str) -> TLSSettings | None:
         raise WebConfigError("tls_server_config needs cert_file (or cert)")
     if not (key_file or key):
         raise WebConfigError("tls_server_config needs key_file (or key)")
-    if auth not in _CLIENT_AUTH:
-        raise WebConfigError(f"invalid client_auth_type {auth!r}")
-    mode = _CLIENT_AUTH[auth]
-    if mode is None:
-        raise WebConfigError(
-            f"client_auth_type {auth} is not supported (it accepts unverified certificates): "
-            "use RequireAndVerifyClientCert or VerifyClientCertIfGiven"
-        )
-    if (ca_file or ca) and mode == ssl.CERT_NONE:
-        raise WebConfigError("client CAs are configured without a client_auth_type")
-    if mode != ssl.CERT_NONE and not (ca_file or ca):
-        raise WebConfigError(f"client_auth_type {auth} needs client_ca_file (or client_ca)")
+    mode = _client_auth(auth, bool(ca_file or ca))
 
     def version(key: str, default: str) -> ssl.TLSVersion:
         name = section.get(key) or default
