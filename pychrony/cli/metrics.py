@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import typing
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -321,6 +322,43 @@ def serverstats_families(stats: Any) -> Iterator[Metric]:
             yield gauge
 
 
+# chrony_exporter's --collector.sources.with-ntpdata names -> the NTPData field.
+_SOURCES_PEER: tuple[tuple[str, str, str], ...] = (
+    ("peer_offset_seconds", "offset", "Chrony sources peer offset"),
+    ("peer_delay_seconds", "peer_delay", "Chrony sources peer delay"),
+    ("peer_dispersion_seconds", "peer_dispersion", "Chrony sources peer dispersion"),
+    ("peer_response_time_seconds", "response_time", "Chrony sources peer response time"),
+    # A ratio (-0.5 to 0.5) in chronyd; the name is chrony_exporter's.
+    ("peer_jitter_asymmetry_seconds", "jitter_asymmetry", "Chrony sources peer jitter asymmetry"),
+)
+
+
+@functools.cache
+def _ntpdata_units() -> dict[str, Unit]:
+    from ..models import NTPData
+
+    return {f.name: field_unit(f) for f in dataclasses.fields(NTPData)}
+
+
+def sources_peer_families(records: Sequence[Any]) -> Iterator[Metric]:
+    """chrony_exporter's ``chrony_sources_peer_*`` metrics, from ntpdata records.
+
+    What ``--collector.sources.with-ntpdata`` adds there: one series per NTP
+    source (reference clocks have no NTP exchange and are left out), values
+    in the base unit of the model's metadata.
+    """
+    kept = [r for r in records if r.remote_address]
+    units = _ntpdata_units()
+    for suffix, field, doc in _SOURCES_PEER:
+        family = _gauge(f"chrony_sources_{suffix}", doc, _SOURCE_LABELS)
+        for record in kept:
+            value = getattr(record, field)
+            if value is not None:
+                address = record.remote_address
+                family.add_metric([address, address], units[field].to_base(value))
+        yield family
+
+
 COMPATIBLE: dict[str, Callable[[Any], Iterator[Metric]]] = {
     "tracking": tracking_families,
     "sources": sources_families,
@@ -449,12 +487,21 @@ def generic_families(spec: ReportSpec[Any], records: Sequence[Any]) -> Iterator[
         yield info
 
 
-def families(spec: ReportSpec[Any], value: Any) -> Iterator[Metric]:
-    """The metric families of one report's answer (nothing when disabled)."""
+def families(spec: ReportSpec[Any], value: Any, *, sources_peer: bool = False) -> Iterator[Metric]:
+    """The metric families of one report's answer (nothing when disabled).
+
+    Args:
+        spec: the report.
+        value: its answer (a record, or a list of records).
+        sources_peer: for ntpdata, also chrony_exporter's
+            ``chrony_sources_peer_*`` families (``--collector.sources.with-ntpdata``).
+    """
     if value is None:
         return iter(())
     compatible = COMPATIBLE.get(spec.name)
     if compatible is not None:
         return compatible(value)
     records = list(value) if spec.many else [value]
+    if sources_peer and spec.name == "ntpdata":
+        return itertools.chain(generic_families(spec, records), sources_peer_families(records))
     return generic_families(spec, records)

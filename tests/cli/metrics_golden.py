@@ -1,6 +1,7 @@
 """The golden list of exported metric families, and how to regenerate it.
 
-Every family the exporter produces with every collector on is pinned in
+Every family the exporter produces with every collector on (and
+``--collector.sources.with-ntpdata``) is pinned in
 ``tests/cli/golden/metrics.txt``: its HELP and TYPE lines, then one line per
 distinct sample name and label set, label values replaced by ``<...>``. The
 file has two parts: a live scrape of the sandbox, and every report's families
@@ -36,7 +37,7 @@ MODEL_HEADING = "## every report, from the test kit's factories"
 def scrape(address: str) -> str:
     """One scrape of chronyd at ``address`` with every collector on."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ChronyCollector(Target(address, 1.0, 2), REPORTS, 10.0))
+    registry.register(ChronyCollector(Target(address, 1.0, 2), REPORTS, 10.0, sources_peer=True))
     return generate_latest(registry).decode()
 
 
@@ -49,7 +50,7 @@ class _FactoryCollector:
     def collect(self) -> Iterator[Any]:
         for spec in REPORTS:
             record = factory_for(spec.name)()
-            yield from families(spec, [record] if spec.many else record)
+            yield from families(spec, [record] if spec.many else record, sources_peer=True)
 
 
 def model_scrape() -> str:

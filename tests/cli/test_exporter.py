@@ -18,6 +18,7 @@ from pychrony.cli.query import Target
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
+from tests.helpers.exporter_process import serving
 
 
 def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -32,7 +33,7 @@ def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
 def exporter(sandbox: Sandbox) -> Iterator[str]:
     """The exporter as its own process, every collector on; yields its /metrics URL."""
     switches = [f"--collector.{spec.name}" for spec in REPORTS]
-    with prom.exporter(sandbox.socket_path, *switches) as url:
+    with serving(sandbox.socket_path, *switches) as url:
         yield url
 
 

@@ -122,7 +122,7 @@ def test_landing_page_404_and_build_info(sandbox: Sandbox) -> None:
         status, page = get(exporter.port, "/")
         assert status == 200
         assert 'href="/metrics"' in page
-        for path in ("/metric", "/metrics/", "/favicon.ico", "/probe"):
+        for path in ("/metric", "/metrics/", "/favicon.ico", "/probes"):
             status, body = get(exporter.port, path)
             assert (status, body) == (404, "404 page not found\n"), path
         status, body = get(exporter.port)

@@ -1,4 +1,12 @@
-"""`pychrony exporter` as a child process on loopback, and a minimal HTTP client for it."""
+"""`pychrony exporter` as a child process on loopback, and a minimal HTTP client for it.
+
+The one way the tests start an exporter: :func:`start` / :func:`running` give the
+process (its URLs, log, threads, descriptors, a timed stop), :func:`serving` just its
+first URL, and insists that SIGTERM stops it cleanly::
+
+    with serving(sandbox.socket_path, "--collector.serverstats") as url:
+        text = prometheus.get(url)
+"""
 
 from __future__ import annotations
 
@@ -52,6 +60,20 @@ class Exporter:
         return code, time.monotonic() - started
 
 
+def _read_line(fd: int, deadline: float) -> str:
+    # Byte by byte, straight from the pipe: nothing is read ahead of the line,
+    # so select() never waits on data a buffer already holds, and the rest of
+    # the log is still there for proc.stderr.read().
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        byte = os.read(fd, 1) if ready else b""
+        if not byte:
+            break
+        line += byte
+    return line.decode(errors="replace")
+
+
 def start(address: str, *flags: str, listeners: int = 1) -> Exporter:
     """Start the exporter on 127.0.0.1 (a free port); wait until each listener is logged."""
     command = [sys.executable, "-m", "pychrony", "-a", address, "exporter"]
@@ -65,8 +87,7 @@ def start(address: str, *flags: str, listeners: int = 1) -> Exporter:
     urls: list[str] = []
     log: list[str] = []
     while len(urls) < listeners and time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stderr], [], [], max(0.0, deadline - time.monotonic()))
-        line = proc.stderr.readline() if ready else ""
+        line = _read_line(proc.stderr.fileno(), deadline)
         if not line:
             break
         log.append(line)
@@ -91,6 +112,18 @@ def running(address: str, *flags: str, listeners: int = 1) -> Iterator[Exporter]
             exporter.proc.wait(timeout=STOP_TIMEOUT)
         if exporter.proc.stderr is not None:
             exporter.proc.stderr.close()
+
+
+@contextlib.contextmanager
+def serving(address: str, *flags: str) -> Iterator[str]:
+    """``pychrony -a ADDRESS exporter --listen 127.0.0.1:0 FLAGS``; yields its first URL.
+
+    On exit the exporter gets SIGTERM and must stop cleanly (exit status 0).
+    """
+    with running(address, *flags) as exporter:
+        yield exporter.url
+        code, _ = exporter.stop()
+    assert code == 0, "SIGTERM should stop the exporter cleanly"
 
 
 def get(port: int, path: str = "/metrics", timeout: float = 5.0) -> tuple[int, str]:

@@ -1,14 +1,14 @@
 """A real ``pychrony exporter`` and a real Prometheus server, both on loopback.
 
-``exporter()`` starts ``python -m pychrony ... exporter`` as its own process
-and yields its ``/metrics`` URL once it listens. ``Prometheus`` runs Debian's
+The exporter itself is started by :mod:`tests.helpers.exporter_process`
+(``serving()`` yields its ``/metrics`` URL once it listens). ``Prometheus`` runs Debian's
 ``prometheus`` binary (installed by scripts/provision) with a generated
 scrape configuration in a temporary directory and queries it over its HTTP
 API (``/api/v1/query``); ``prometheus()`` is the one-target shorthand that
 yields its base URL, for ``query()`` and ``wait_for()``. Every wait is
 bounded in time; both processes are stopped on exit::
 
-    with exporter(sandbox.socket_path, "--collector.serverstats") as url:
+    with serving(sandbox.socket_path, "--collector.serverstats") as url:
         with Prometheus([url], scrape_interval="1s") as prom:
             prom.wait_for("chrony_up", timeout=30.0)
             series = prom.query("chrony_tracking_stratum")
@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import select
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -40,7 +37,6 @@ from tests.conftest import missing
 __all__ = [
     "Prometheus",
     "PrometheusError",
-    "exporter",
     "free_port",
     "get",
     "prometheus",
@@ -49,7 +45,6 @@ __all__ = [
     "wait_for",
 ]
 
-EXPORTER_START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 
 
@@ -90,39 +85,6 @@ def _stop(proc: subprocess.Popen[Any]) -> int:
     except subprocess.TimeoutExpired:
         proc.kill()
         return proc.wait(timeout=STOP_TIMEOUT)
-
-
-@contextmanager
-def exporter(address: str, *flags: str) -> Iterator[str]:
-    """``pychrony -a ADDRESS exporter --listen 127.0.0.1:0 FLAGS``; yields its /metrics URL.
-
-    On exit the exporter gets SIGTERM and must stop cleanly (exit status 0).
-    """
-    command = [sys.executable, "-m", "pychrony", "-a", address, "exporter"]
-    proc = subprocess.Popen(
-        [*command, "--listen", "127.0.0.1:0", *flags],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        # The exporter logs its URL on stderr once it listens.
-        deadline = time.monotonic() + EXPORTER_START_TIMEOUT
-        lines: list[str] = []
-        match = None
-        while match is None and time.monotonic() < deadline:
-            ready, _, _ = select.select([proc.stderr], [], [], deadline - time.monotonic())
-            line = proc.stderr.readline() if ready else ""
-            if not line:
-                break
-            lines.append(line)
-            match = re.search(r"https?://\S+/metrics", line)
-        assert match, f"the exporter did not start: {''.join(lines)!r}"
-        yield match.group(0)
-    finally:
-        code = _stop(proc)
-    assert code == 0, "SIGTERM should stop the exporter cleanly"
 
 
 def api(base: str, path: str, **params: str) -> Any:
@@ -173,6 +135,9 @@ class Prometheus:
             rule evaluation interval); keep it short in tests.
         rule_files: rule files to load (alerting or recording rules).
         job: the scrape job's name (the ``job`` label).
+        scrape_configs: whole scrape jobs (as parsed from YAML) instead of the
+            one static job of ``targets`` (``/probe`` jobs, with file_sd and
+            relabelling); their scrape intervals are left as given.
     """
 
     def __init__(
@@ -182,7 +147,9 @@ class Prometheus:
         scrape_interval: str = "1s",
         rule_files: Sequence[Path] = (),
         job: str = "chrony",
+        scrape_configs: Sequence[Mapping[str, Any]] = (),
     ) -> None:
+        self.scrape_configs = [dict(c) for c in scrape_configs]
         self.targets = [urllib.parse.urlsplit(t).netloc or t for t in targets]
         self.scrape_interval = scrape_interval
         self.rule_files = [Path(f).resolve() for f in rule_files]
@@ -202,6 +169,10 @@ class Prometheus:
         if self.rule_files:
             lines.append("rule_files:")
             lines += [f"  - {json.dumps(str(f))}" for f in self.rule_files]
+        if self.scrape_configs:
+            # YAML is a superset of JSON.
+            lines.append(f"scrape_configs: {json.dumps(self.scrape_configs)}")
+            return "\n".join(lines) + "\n"
         lines += [
             "scrape_configs:",
             f"  - job_name: {self.job}",

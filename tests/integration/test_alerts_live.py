@@ -22,6 +22,7 @@ from pychrony import ChronyConnection
 from pychrony.sandbox import Sandbox, SandboxError
 from tests.conftest import missing
 from tests.helpers import prometheus as prom
+from tests.helpers.exporter_process import serving
 
 RULES = Path(__file__).resolve().parents[2] / "docs" / "monitoring" / "chrony-alerts.yml"
 WITHIN = 45.0  # seconds for Prometheus to start, scrape and evaluate (bounded)
@@ -65,7 +66,7 @@ def test_prometheus_raises_the_unsynchronised_alert(
 
     states: dict[tuple[str, str], str] = {}
     with (
-        prom.exporter(unsynchronised.socket_path) as url,
+        serving(unsynchronised.socket_path) as url,
         prom.prometheus(url, [RULES, copy]) as base,
     ):
         deadline = time.monotonic() + WITHIN

@@ -27,6 +27,7 @@ import pytest
 from pychrony import ChronyConnection
 from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
+from tests.helpers.exporter_process import serving
 
 from .chrony_exporter_dashboards import QUERIES
 
@@ -247,7 +248,7 @@ class Stack:
 def stack(sandbox: Sandbox) -> Iterator[Stack]:
     dead = f"127.0.0.1:{prom.free_port()}"  # nothing listens: a down exporter
     rules = [MONITORING / "chrony-alerts.yml", MONITORING / "chrony-recording-rules.yml"]
-    with prom.exporter(sandbox.socket_path, *COLLECTORS) as url:
+    with serving(sandbox.socket_path, *COLLECTORS) as url:
         live = url.split("/")[2]
         with prom.Prometheus(
             [url, dead], scrape_interval=f"{SCRAPE_INTERVAL:.0f}s", rule_files=rules

@@ -18,6 +18,7 @@ import pytest
 
 from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
+from tests.helpers.exporter_process import serving
 
 MONITORING = Path(__file__).resolve().parents[2] / "docs" / "monitoring"
 
@@ -56,7 +57,7 @@ def test_promtool_rejects_a_broken_rule(promtool: str, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def default_scrape(sandbox: Sandbox) -> Iterator[str]:
     """One scrape of ``pychrony exporter`` as documented: default collectors."""
-    with prom.exporter(sandbox.socket_path) as url:
+    with serving(sandbox.socket_path) as url:
         yield prom.get(url, timeout=10)
 
 

@@ -28,6 +28,7 @@ from pychrony.cli import main
 from pychrony.sandbox import Sandbox, SandboxError
 from tests.conftest import missing
 from tests.helpers import prometheus as prom
+from tests.helpers.exporter_process import serving
 
 MAX_SAMPLES = 300
 MAX_SECONDS = 60.0
@@ -182,11 +183,9 @@ def test_unresolved_names_are_counted_as_chronyc_counts_them(
 
     # The exporter, by default and with the collector flag.
     collectors = ["--collector.sourcestats"]
-    with prom.exporter(unresolved.socket_path, *collectors) as url:
+    with serving(unresolved.socket_path, *collectors) as url:
         text = prom.get(url)
-    with prom.exporter(
-        unresolved.socket_path, *collectors, "--collector.sources.with-unresolved"
-    ) as url:
+    with serving(unresolved.socket_path, *collectors, "--collector.sources.with-unresolved") as url:
         text_all = prom.get(url)
     for metric in ("chrony_sources_state_info", "chrony_sourcestats_samples"):
         names = {labels["source_address"] for labels, _ in _series(text, metric)}

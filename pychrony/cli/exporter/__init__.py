@@ -2,7 +2,9 @@
 
 Listens on ``:9123`` by default (``--listen`` / ``--web.listen-address``
 ``[HOST]:PORT``, repeatable) and serves ``/metrics``
-(``--web.telemetry-path``), a landing page at ``/`` and 404 elsewhere. Every
+(``--web.telemetry-path``), ``/probe?target=ADDRESS`` for the chronyds
+``--probe.allow`` names (:mod:`.probe`), a landing page at ``/`` and 404
+elsewhere. Every
 scrape reads chronyd afresh (a custom collector, no cache) within
 ``--scrape-timeout`` / ``--chrony.timeout``, so a scrape always answers:
 ``chrony_up`` is 1 when chronyd answered and 0 when it did not. Metric names
@@ -12,7 +14,8 @@ report is a collector that ``--collector.NAME`` / ``--no-collector.NAME``
 switch on or off.
 
 The rooms: :mod:`.flags` (options), :mod:`.collector` (reading chronyd at a
-scrape), :mod:`.app` (paths), :mod:`.webconfig` (TLS, basic auth, headers),
+scrape), :mod:`.probe` (``/probe``: the allowlist, a collector per
+target), :mod:`.app` (paths), :mod:`.webconfig` (TLS, basic auth, headers),
 :mod:`.server` (HTTP with bounded threads and a prompt stop), :mod:`.logs`.
 
 Needs the ``exporter`` extra: ``pip install 'pychrony[exporter]'``.
@@ -39,6 +42,7 @@ from .collector import ChronyCollector
 from .flags import DEFAULT_COLLECTORS, DEFAULT_LISTEN, add_arguments, parse_listen
 from .logs import setup_logging
 from .names import ReverseNames
+from .probe import ProbeAllow, Prober, parse_allow
 from .server import HTTPServer, Limits, listen, raise_file_limit
 
 __all__ = ["DEFAULT_COLLECTORS", "HELP", "ChronyCollector", "add_arguments", "parse_listen", "run"]
@@ -106,8 +110,8 @@ class _RefusedError(Exception):
 def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     """Serve metrics until SIGTERM or SIGINT; stop within a second of it."""
     try:
-        _check_arguments(args, targets)
-        collector, reports, app, tls = _build(args, targets[0])
+        allow = _check_arguments(args, targets)
+        collector, prober, reports, app, tls = _build(args, targets[0], allow)
         limits = Limits(
             workers=args.workers,
             idle_timeout=args.idle_timeout,
@@ -130,11 +134,12 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     _log_start(args, listeners, tls, targets[0], reports)
+    _log_probes(allow)
     server.serve()
-    _stop(collector, received)
+    _stop(collector, prober, received)
 
 
-def _check_arguments(args: argparse.Namespace, targets: Sequence[Target]) -> None:
+def _check_arguments(args: argparse.Namespace, targets: Sequence[Target]) -> ProbeAllow:
     if len(targets) != 1:
         raise _RefusedError(
             ExitCode.USAGE,
@@ -145,15 +150,17 @@ def _check_arguments(args: argparse.Namespace, targets: Sequence[Target]) -> Non
             parse_listen(text)
         if not args.telemetry_path.startswith("/"):
             raise ValueError(f"--web.telemetry-path must start with /: {args.telemetry_path!r}")
+        allow = parse_allow(args.probe_allow)
         setup_logging(args.log_level, args.log_format)
     except ValueError as exc:
         raise _RefusedError(ExitCode.USAGE, str(exc)) from None
+    return allow
 
 
 def _build(
-    args: argparse.Namespace, target: Target
-) -> tuple[ChronyCollector, list[ReportSpec[Any]], Any, TLSContext]:
-    """The collector, its reports, the WSGI app and the TLS context of the command line."""
+    args: argparse.Namespace, target: Target, allow: ProbeAllow
+) -> tuple[ChronyCollector, Prober, list[ReportSpec[Any]], Any, TLSContext]:
+    """The collector, the prober, their reports, the WSGI app and the TLS context."""
     try:
         import prometheus_client
     except ImportError:
@@ -173,14 +180,25 @@ def _build(
         args.scrape_timeout,
         names=names,
         include_unresolved=args.unresolved_sources,
+        sources_peer=args.with_ntpdata,
     )
     registry = prometheus_client.CollectorRegistry(auto_describe=False)
     registry.register(collector)
-    app = make_app(registry, args.telemetry_path, __version__)
+    # /probe reads other chronyds with the collectors and timeouts of /metrics.
+    prober = Prober(
+        allow,
+        reports,
+        args.scrape_timeout,
+        target.timeout,
+        target.retries,
+        include_unresolved=args.unresolved_sources,
+        sources_peer=args.with_ntpdata,
+    )
+    app = make_app(registry, args.telemetry_path, __version__, prober)
     if not args.web_config_file:
-        return collector, reports, app, None
+        return collector, prober, reports, app, None
     app, tls = _protect(app, args.web_config_file)
-    return collector, reports, app, tls
+    return collector, prober, reports, app, tls
 
 
 def _protect(app: Any, path: str) -> tuple[Any, TLSContext]:
@@ -229,8 +247,15 @@ def _log_start(
     )
 
 
-def _stop(collector: ChronyCollector, received: list[int]) -> NoReturn:
+def _log_probes(allow: ProbeAllow) -> None:
+    if allow:
+        shown = [str(n) for n in allow.networks] + sorted(allow.names) + sorted(allow.sockets)
+        log.info("Probes allowed", extra={"fields": {"targets": ",".join(shown)}})
+
+
+def _stop(collector: ChronyCollector, prober: Prober, received: list[int]) -> NoReturn:
     left = collector.wait_for_reads(_READ_GRACE)
+    left += prober.wait_for_reads(_READ_GRACE / 2)
     signum = received[0] if received else signal.SIGTERM
     code = ExitCode.INTERRUPTED if signum == signal.SIGINT else ExitCode.OK
     fields: dict[str, object] = {"signal": signal.Signals(signum).name}

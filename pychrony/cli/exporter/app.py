@@ -2,9 +2,11 @@
 
 ``--web.telemetry-path`` (``/metrics``) serves the registry through
 prometheus_client (text or OpenMetrics by ``Accept``, gzip by
-``Accept-Encoding``); ``/`` a small HTML page linking to it; anything else
-404. :mod:`.webconfig` wraps the whole application when ``--web.config.file``
-asks for credentials or extra headers, so they apply to every path.
+``Accept-Encoding``); ``/probe?target=ADDRESS`` another chronyd's metrics
+(:mod:`.probe`, when ``--probe.allow`` is given; else 403); ``/`` a small
+HTML page linking to them; anything else 404. :mod:`.webconfig` wraps the
+whole application when ``--web.config.file`` asks for credentials or extra
+headers, so they apply to every path, ``/probe`` included.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from .probe import PROBE_PATH
 
 __all__ = ["make_app"]
 
@@ -25,6 +29,7 @@ _LANDING = """<!DOCTYPE html>
 <p>Prometheus metrics of chronyd, read afresh at every scrape.</p>
 <ul>
 <li><a href="{path}">Metrics</a></li>
+<li>Probes of other chronyds: <code>/probe?target=ADDRESS</code> ({probes})</li>
 <li><a href="https://chrony-project.org/">chrony</a></li>
 </ul>
 <p>pychrony {version}</p>
@@ -41,19 +46,25 @@ def _plain(status: str, body: bytes, start_response: Any) -> list[bytes]:
     return [body]
 
 
-def make_app(registry: Any, telemetry_path: str, version: str) -> WSGIApp:
+def make_app(
+    registry: Any, telemetry_path: str, version: str, probe: WSGIApp | None = None
+) -> WSGIApp:
     """The exporter's WSGI application.
 
     Args:
         registry: the prometheus_client registry to serve.
         telemetry_path: where the metrics are (``/metrics``).
         version: shown on the landing page.
+        probe: the application of ``/probe``; None answers it 403 (no
+            target is allowed).
     """
     from prometheus_client import make_wsgi_app
 
     metrics = make_wsgi_app(registry)
     landing = _LANDING.format(
-        path=html.escape(telemetry_path, quote=True), version=html.escape(version)
+        path=html.escape(telemetry_path, quote=True),
+        version=html.escape(version),
+        probes="allowed by --probe.allow" if probe is not None else "none allowed",
     ).encode()
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -61,6 +72,12 @@ def make_app(registry: Any, telemetry_path: str, version: str) -> WSGIApp:
         if path == telemetry_path:
             result: Iterable[bytes] = metrics(environ, start_response)
             return result
+        if path == PROBE_PATH:
+            if probe is None:
+                return _plain(
+                    "403 Forbidden", b"no probe target is allowed (--probe.allow)\n", start_response
+                )
+            return probe(environ, start_response)
         if path == "/":
             start_response(
                 "200 OK",

@@ -79,6 +79,11 @@ class ChronyCollector:
             None leaves the address there.
         include_unresolved: export placeholder sources (names chronyd has not
             resolved yet) too; they are left out by default, as chronyc does.
+        sources_peer: also chrony_exporter's ``chrony_sources_peer_*``
+            families from ntpdata (``--collector.sources.with-ntpdata``).
+        reads: a semaphore bounding reads in flight, shared with other
+            collectors (``/probe``'s, one per target); else one of
+            ``max_reads`` of this collector's own.
     """
 
     def __init__(
@@ -90,13 +95,16 @@ class ChronyCollector:
         names: ReverseNames | None = None,
         *,
         include_unresolved: bool = False,
+        reads: threading.BoundedSemaphore | None = None,
+        sources_peer: bool = False,
     ) -> None:
+        self.sources_peer = sources_peer
         self.target = target
         self.include_unresolved = include_unresolved
         self.names = names
         self.reports = tuple(reports)
         self.scrape_timeout = scrape_timeout
-        self._reads = threading.BoundedSemaphore(max_reads)
+        self._reads = reads if reads is not None else threading.BoundedSemaphore(max_reads)
         self._in_flight = 0
         self._lock = threading.Condition()
         self._failures = dict.fromkeys((spec.name for spec in self.reports), 0)
@@ -169,17 +177,23 @@ class ChronyCollector:
                 if name_key in labels and labels[name_key] == labels.get(address_key):
                     labels[name_key] = self.names.name(labels[name_key])
 
-    def collect(self) -> Iterator[Any]:
-        """Read chronyd now and yield its metrics, ``chrony_up`` last."""
+    def collect(self, timeout: float | None = None) -> Iterator[Any]:
+        """Read chronyd now and yield its metrics, ``chrony_up`` last.
+
+        Args:
+            timeout: seconds this scrape may wait for chronyd; None is the
+                collector's ``scrape_timeout``.
+        """
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
         from ..metrics import families
 
         started = time.monotonic()
+        wait = self.scrape_timeout if timeout is None else timeout
         box: dict[str, Any] = {}
         reader = self._start_read(box)
         if reader is not None:
-            reader.join(self.scrape_timeout)
+            reader.join(wait)
         up = reader is not None and not reader.is_alive() and bool(box.get("up"))
         success = GaugeMetricFamily(
             "chrony_scrape_collector_success",
@@ -195,14 +209,14 @@ class ChronyCollector:
                     value: Any = results.reports[spec.name]
                     if spec.many and value is not None:
                         value = listed(value, self.include_unresolved)
-                    for family in families(spec, value):
+                    for family in families(spec, value, sources_peer=self.sources_peer):
                         self._name_sources(family)
                         yield family
                 else:
                     self._count_failure(spec.name, one_line(str(error)))
         else:
             if reader is not None and reader.is_alive():
-                reason = f"chronyd did not answer within {self.scrape_timeout:g} s"
+                reason = f"chronyd did not answer within {wait:g} s"
             else:
                 reason = str(box.get("error", "no answer"))
             for spec in self.reports:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from ...models.catalog import REPORTS
 from .logs import LEVELS, LOG_FORMATS
+from .probe import add_arguments as add_probe_arguments
 from .server import Limits
 
 __all__ = [
@@ -201,6 +202,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"connections open at once (default {_DEFAULT_LIMITS.max_connections}); the "
         "longest-idle one makes room for a new one",
     )
+    add_probe_arguments(parser)
     logs = parser.add_argument_group("logging")
     logs.add_argument(
         "--log.level",
@@ -235,8 +237,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="with_ntpdata",
         action=argparse.BooleanOptionalAction,
         default=False,
-        help="also read ntpdata (needs the Unix socket on chronyd < 4.7); the same as "
-        "--collector.ntpdata",
+        help="also read ntpdata (needs the Unix socket on chronyd < 4.7) and export "
+        "chrony_exporter's chrony_sources_peer_* names from it, beside --collector.ntpdata's",
     )
     group.add_argument(
         "--collector.sources.with-unresolved",
