@@ -69,15 +69,18 @@ __all__ = [
 
 T = TypeVar("T")
 
-# The most records a report of a real chronyd can have: chronyd refuses to
-# add an NTP source beyond 65536 (MAX_SOURCES in its ntp_sources.c), and the
-# per-source reports (sources, sourcestats, selectdata, ntpdata, authdata)
-# have one record per source. A larger count comes from a corrupt or hostile
-# server: refuse it before sending a single record request. (Reference clocks
-# come on top of that limit, but a chronyd with 65536 NTP sources and a
-# reference clock is not a deployment.) Counts up to the limit are bounded by
-# the call's budget instead: records_steps stops when it is spent.
-MAX_RECORDS = 1 << 16
+# The most records pychrony accepts in one report, a practical ceiling rather
+# than chronyd's own limit. Every record-bearing report (sources, sourcestats,
+# selectdata, ntpdata, authdata) has one record per source, and chronyd's hard
+# limit (MAX_SOURCES, 65536, in ntp_sources.c) is never approached: each
+# source is an NTP exchange every poll interval, a pool directive adds 4
+# sources (16 at most), and the busiest real configurations have tens to a
+# few hundred sources. 8192 leaves a wide margin above that, while a hostile
+# or corrupt server claiming more is refused after the one count request
+# instead of costing tens of thousands of record requests within one budget.
+# (A claim up to the ceiling costs at most MAX_RECORDS + 1 requests, and still
+# ends when the call's budget is spent: records_steps checks it per record.)
+MAX_RECORDS = 8192
 
 # Seconds beyond a call's budget that exit waits for it: a call that times out
 # ends at its deadline and still has to close its socket.
@@ -492,7 +495,8 @@ class Session:
         if not 0 <= count <= MAX_RECORDS:
             raise ChronyDataError(
                 f"{report} report from {self.describe()}: implausible record count {count} "
-                f"(chronyd serves at most {MAX_RECORDS})"
+                f"(pychrony reads at most {MAX_RECORDS} records, far more than any real "
+                "chronyd has sources)"
             )
         return count
 
