@@ -88,7 +88,9 @@ class AsyncChronyConnection(SessionInfo):
 
     Args:
         address: chronyd's Unix socket path, or its UDP command port
-            (``IP``, ``IP:port``, ``[IPv6]:port``); None tries chronyd's defaults.
+            (``IP``, ``IP:port``, ``[IPv6]:port``, a host name with or without
+            ``:port``, resolved on the event loop within the call's budget);
+            None tries chronyd's defaults.
         timeout: seconds to wait for a reply before resending.
         retries: resends, each doubling the wait.
 
