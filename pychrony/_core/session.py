@@ -104,6 +104,10 @@ T = TypeVar("T")
 # ends when the call's budget is spent: records_steps checks it per record.)
 MAX_RECORDS = 8192
 
+# chronyd's own limit on sources (MAX_SOURCES in ntp_sources.c): no record
+# index can reach it, so a larger one never reaches C.
+_CHRONYD_MAX_SOURCES = 1 << 16
+
 # Seconds beyond a call's budget that exit waits for it: a call that times out
 # ends at its deadline and still has to close its socket.
 _RETIRE_GRACE = 0.5
@@ -843,7 +847,7 @@ def _report_bytes(report: object) -> bytes:
 def _check_index(index: object) -> None:
     if isinstance(index, bool) or not isinstance(index, int):
         raise TypeError(f"record index must be an int, not {type(index).__name__}")
-    if not 0 <= index < MAX_RECORDS:
+    if not 0 <= index < _CHRONYD_MAX_SOURCES:
         raise IndexError(f"record index {index} out of range")
 
 

@@ -93,20 +93,23 @@ def test_a_count_no_chronyd_can_have_is_refused_after_one_request(
     assert relay.stats.requests == 1
 
 
-def test_a_count_at_the_limit_ends_when_the_budget_is_spent(
+def test_a_count_at_the_limit_ends_within_the_budget(
     hostile: Callable[[int], FaultyRelay],
 ) -> None:
     relay = hostile(MAX_RECORDS)
     with ChronyConnection(relay.address, timeout=TIMEOUT, retries=RETRIES) as conn:
         start = time.monotonic()
-        # Ends at the deadline: between records, or inside the last one's wait.
-        with pytest.raises(ChronyTimeoutError):
-            conn.get_sources()
+        # Either every record arrives within the budget (a quiet machine), or
+        # the call ends at the deadline: between records, or inside a wait.
+        try:
+            served = len(conn.get_sources())
+        except ChronyTimeoutError:
+            served = None
         elapsed = time.monotonic() - start
     assert elapsed <= BUDGET + SLACK, elapsed
-    # Records were served (the relay maps every index onto a real source),
-    # and the call stopped short of the count.
-    assert 10 < relay.stats.requests <= MAX_RECORDS, relay.stats.requests
+    assert served in (None, MAX_RECORDS), served
+    # Records were served (the relay maps every index onto a real source).
+    assert 10 < relay.stats.requests <= MAX_RECORDS + 1, relay.stats.requests
 
 
 def test_a_count_at_the_limit_costs_at_most_one_request_per_record(
