@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from ..exceptions import ChronyError
 
-__all__ = ["Hint", "for_cli", "hinted", "with_hint"]
+__all__ = ["Hint", "cli_message", "for_cli", "hinted", "with_hint"]
 
 E = TypeVar("E", bound=ChronyError)
 
@@ -44,12 +44,19 @@ def with_hint(cls: type[E], detail: str, hint: Hint, **fields: object) -> E:
     return hinted(cls(f"{detail}; {hint.api}", **fields), detail, hint)  # type: ignore[arg-type]
 
 
-def for_cli(exc: BaseException) -> str:
-    """``exc`` as the command line shows it: the hint phrased as options."""
+def cli_message(exc: ChronyError) -> str:
+    """``exc.message`` as the command line says it: the hint phrased as options."""
     hint = getattr(exc, "_pychrony_hint", None)
-    if not isinstance(exc, ChronyError) or not isinstance(hint, Hint):
+    if not isinstance(hint, Hint):
+        return exc.message
+    return f"{getattr(exc, '_pychrony_detail', exc.message)}; {hint.cli}"
+
+
+def for_cli(exc: BaseException) -> str:
+    """``str(exc)`` as the command line shows it: the hint phrased as options."""
+    if not isinstance(exc, ChronyError):
         return str(exc)
-    text = f"{getattr(exc, '_pychrony_detail', exc.message)}; {hint.cli}"
+    text = cli_message(exc)
     if exc.error_code is not None:
         text += f" (error code: {exc.error_code})"
     return text

@@ -29,8 +29,8 @@ __all__ = [
 UNREACHABLE_ERRNOS = frozenset({errno.ENOENT, errno.ECONNREFUSED})
 UNREACHABLE_REASONS = frozenset({"no such socket", os.strerror(errno.ECONNREFUSED)})
 
-# chronyc's practice, and ours: a UDP socket opens whether or not chronyd
-# listens, so the first network address that opens is the one asked.
+# A UDP socket opens whether or not chronyd listens there, so the first
+# command-port address that opens is the one asked; the rest are never tried.
 _WHY_UNTRIED = "only the first address that opens is asked"
 
 
@@ -83,7 +83,7 @@ class Attempts:
         return f"{self.name} ({self.address})" if self.name else self.address
 
     def _untried_note(self) -> str:
-        return f"{', '.join(self.untried)} not tried ({_WHY_UNTRIED})"
+        return f"{', '.join(self.untried)} not tried: {_WHY_UNTRIED}"
 
     def describe(self) -> str:
         """The address in use for ``... from ADDRESS: ...`` messages, with what came before."""

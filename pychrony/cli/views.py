@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
+from .._core.hints import cli_message
 from ..connection import ChronyConnection
 from ..exceptions import ChronyConnectionError, ChronyDataError, ChronyError, ChronyPermissionError
 from ..models.catalog import REPORTS, ReportSpec
@@ -121,9 +122,9 @@ class ReportsView:
             except ChronyConnectionError:
                 raise  # the server is gone: no report is available
             except ChronyPermissionError as exc:
-                detail = "refused: " + one_line(exc.message)
+                detail = "refused: " + one_line(cli_message(exc))
             except ChronyDataError as exc:
-                detail = one_line(exc.message)
+                detail = one_line(cli_message(exc))
             except ChronyError as exc:  # pragma: no cover - other kinds are library faults
                 detail = one_line(exc.message)
             else:
