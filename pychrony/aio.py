@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
+from ._core.address import RESOLVER_SILENT, ResolutionError, found_or_fail, lookup_args
 from ._core.report_names import supported_reports
 from ._core.session import Session, Steps, Wait
 from ._core.session_info import SessionInfo
@@ -78,7 +79,9 @@ class AsyncChronyConnection(SessionInfo):
 
     Args:
         address: chronyd's Unix socket path, or its UDP command port
-            (``IP``, ``IP:port``, ``[IPv6]:port``); None tries chronyd's defaults.
+            (``IP``, ``IP:port``, ``[IPv6]:port``, a host name with or without
+            ``:port``, resolved on the event loop within the call's budget);
+            None tries chronyd's defaults.
         timeout: seconds to wait for a reply before resending.
         retries: resends, each doubling the wait.
 
@@ -102,14 +105,20 @@ class AsyncChronyConnection(SessionInfo):
     async def open(self) -> AsyncChronyConnection:
         """Connect now (``async with`` does this for you).
 
-        Opening a socket does not wait for chronyd, so this does not block.
+        Opening a socket does not wait for chronyd, so this does not block;
+        a host name is resolved by the event loop (``loop.getaddrinfo``)
+        within one budget.
 
         Raises:
             ChronyPermissionError: the Unix socket refused us.
-            ChronyConnectionError: chronyd cannot be reached.
+            ChronyConnectionError: chronyd cannot be reached, or a name does
+                not resolve.
+            ChronyTimeoutError: the resolver did not answer within the budget.
             ChronyLibraryError: libchrony is not installed.
         """
-        self._session.open()
+        deadline = self._session.deadline()
+        await _resolve_names(self._session, deadline)
+        self._session.open(deadline)
         return self
 
     async def close(self) -> None:
@@ -143,6 +152,10 @@ class AsyncChronyConnection(SessionInfo):
         if not await self._turns.acquire(self._session.budget):
             raise self._session.busy_error(what)
         try:
+            if not self._session.is_open:
+                # The steps open the session; a name must be known by then,
+                # or its lookup would block the loop.
+                await _resolve_names(self._session, deadline)
             with self._session.held():
                 return await drive_async(make_steps(deadline))
         finally:
@@ -293,6 +306,35 @@ class AsyncChronyConnection(SessionInfo):
                 if exc.error_code not in SKIPPED_CODES:
                     raise
         return reports
+
+
+async def _resolve_names(session: Session, deadline: float) -> None:
+    """Resolve the host names ``session`` will open, on the event loop, by ``deadline``.
+
+    A name that does not resolve (or not in time) is left for the session's
+    open to report with the other addresses it tried.
+    """
+    loop = asyncio.get_running_loop()
+    for name in session.names_to_resolve():
+        host, port, family, kind = lookup_args(name)
+        left = deadline - time.monotonic()
+        try:
+            infos = await asyncio.wait_for(
+                loop.getaddrinfo(host, port, family=family, type=kind), max(0.0, left)
+            )
+        except asyncio.TimeoutError:
+            session.fail_lookup(name, ResolutionError(name, RESOLVER_SILENT, timed_out=True))
+            continue
+        except (OSError, UnicodeError) as exc:
+            try:
+                found_or_fail(name, None, exc)
+            except ResolutionError as failure:
+                session.fail_lookup(name, failure)
+            continue
+        try:
+            session.learn(name, found_or_fail(name, infos, None))
+        except ResolutionError as failure:
+            session.fail_lookup(name, failure)
 
 
 async def drive_async(steps: Steps[T]) -> T:

@@ -42,8 +42,11 @@ class ChronyConnection(SessionInfo, GenericReports):
 
     Args:
         address: where chronyd listens. A path starting with ``/`` is its Unix
-            socket; anything else is an IPv4/IPv6 address of its UDP command
-            port, optionally with a port (``127.0.0.1:323``, ``[::1]:323``).
+            socket; anything else is an IPv4/IPv6 address or a host name of
+            its UDP command port, optionally with a port (``127.0.0.1:323``,
+            ``[::1]:323``, ``localhost:323``). A name is resolved when the
+            connection opens, within the call's budget, and each of its
+            addresses is tried in the resolver's order.
             None uses ``$PYCHRONY_ADDRESS`` when set, else tries
             ``/var/run/chrony/chronyd.sock``, then ``127.0.0.1``, then ``::1``
             (chronyc's order) and keeps the first that opens.

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+import socket
+import threading
+import time
 from enum import Enum
+from typing import Any
 
 __all__ = [
     "ADDRESS_ENV",
     "ADDRESS_SYNTAX",
     "DEFAULT_CANDIDATES",
+    "RESOLVER_SILENT",
+    "ResolutionError",
     "Transport",
+    "addresses_of",
     "candidates_for",
+    "found_or_fail",
+    "host_of",
+    "is_name",
+    "lookup_args",
     "port_text",
+    "resolve",
     "transport_of",
     "validate_address",
     "validate_port",
@@ -30,7 +44,8 @@ _MAX_ADDRESS_LEN = 255
 
 # What an address may look like, for messages.
 ADDRESS_SYNTAX = (
-    "an absolute Unix socket path, or IP, IP:PORT or [IPv6]:PORT "
+    "an absolute Unix socket path, or HOST, HOST:PORT or [IPv6]:PORT (HOST an IP "
+    "address or a host name) "
     "with PORT 1-65535 in digits (323 when omitted)"
 )
 
@@ -142,3 +157,135 @@ def validate_port(address: str) -> None:
     else:
         return
     raise ValueError(f"address {address!r} has {problem}; expected {ADDRESS_SYNTAX}")
+
+
+# What a host name may contain (letters, digits, '-', '_', '.'): anything else
+# (spaces, a newline, a stray colon) cannot be a name and is refused as bad
+# usage before any resolver sees it. Empty labels are left to the resolver,
+# which refuses them itself without sending a query.
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def host_of(address: str) -> str:
+    """The host part of a network address (``[v6]:port`` and ``host:port`` split)."""
+    port = port_text(address)
+    host = address if port is None else address[: -len(port) - 1]
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def is_name(address: str) -> bool:
+    """Whether ``address`` names a host to resolve (not a socket path, not an IP).
+
+    Raises:
+        ValueError: the host part can be neither an IP address nor a name;
+            the message names the address and the accepted syntax.
+    """
+    if address.startswith("/"):
+        return False
+    host = host_of(address)
+    if _is_ip(host):
+        return False
+    if address.startswith("[") or not _NAME.fullmatch(host):
+        raise ValueError(f"not a chronyd address: {address!r}; expected {ADDRESS_SYNTAX}")
+    return True
+
+
+RESOLVER_SILENT = "the resolver did not answer within the budget"
+
+
+class ResolutionError(Exception):
+    """A name that does not resolve (``reason`` says why), or a resolver that did not answer.
+
+    ``host`` is the address as given (``name`` or ``name:port``).
+    """
+
+    def __init__(self, host: str, reason: str, *, timed_out: bool = False) -> None:
+        super().__init__(f"{host}: {reason}")
+        self.host = host
+        self.reason = reason
+        self.timed_out = timed_out
+
+
+def _with_port(ip: str, port: str | None) -> str:
+    if port is None:
+        return ip
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def addresses_of(address: str, infos: list[tuple[Any, ...]]) -> tuple[str, ...]:
+    """The IP addresses of ``getaddrinfo`` results, in its order, as libchrony reads them."""
+    port = port_text(address)
+    found: list[str] = []
+    for family, _type, _proto, _name, sockaddr in infos:
+        if family not in (socket.AF_INET, socket.AF_INET6):
+            continue
+        ip = str(sockaddr[0]).partition("%")[0]  # libchrony reads no scope id
+        text = _with_port(ip, port)
+        if text not in found:
+            found.append(text)
+    return tuple(found)
+
+
+def lookup_args(address: str) -> tuple[str, None, int, int]:
+    """``getaddrinfo`` arguments for a name: any family, as chronyc asks (UDP)."""
+    return host_of(address), None, socket.AF_UNSPEC, socket.SOCK_DGRAM
+
+
+def resolve(address: str, deadline: float) -> tuple[str, ...]:
+    """Resolve a named address with ``getaddrinfo``, as chronyc does, by ``deadline``.
+
+    The resolver runs in a daemon thread: one that hangs (a dead DNS server)
+    cannot stretch the call's budget, and is abandoned at the deadline.
+
+    Args:
+        address: ``host`` or ``host:port``.
+        deadline: a :func:`time.monotonic` instant.
+
+    Returns:
+        Every address found, in the resolver's order, with the port kept.
+
+    Raises:
+        ResolutionError: the name does not resolve, or not by the deadline.
+    """
+    host = host_of(address)
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["infos"] = socket.getaddrinfo(*lookup_args(address))
+        except (OSError, UnicodeError) as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name=f"pychrony-resolve-{host}", daemon=True)
+    worker.start()
+    worker.join(max(0.0, min(deadline - time.monotonic(), threading.TIMEOUT_MAX)))
+    if worker.is_alive() or not outcome:
+        raise ResolutionError(address, RESOLVER_SILENT, timed_out=True)
+    return found_or_fail(address, outcome.get("infos"), outcome.get("error"))
+
+
+def found_or_fail(
+    address: str, infos: list[tuple[Any, ...]] | None, error: BaseException | None
+) -> tuple[str, ...]:
+    """The addresses of a finished lookup, or its :class:`ResolutionError` (naming ``address``)."""
+    host = address
+    if error is not None:
+        if isinstance(error, UnicodeError):
+            # Python's IDNA step refuses it before any query is sent.
+            raise ResolutionError(host, "not a valid host name (an empty or too long label)")
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ResolutionError(host, f"the name does not resolve ({reason})")
+    found = addresses_of(address, infos or [])
+    if not found:
+        raise ResolutionError(host, "the name has no IPv4 or IPv6 address")
+    return found

@@ -14,21 +14,44 @@ from ..exceptions import (
     ChronyPermissionError,
 )
 from .constants import ErrorCode
+from .hints import Hint, with_hint
 
 __all__ = [
     "DESCRIPTOR_ERRNOS",
     "ERROR_TABLE",
+    "EXHAUSTION_HINT",
     "PERMISSION_HINT",
+    "UNAUTHORIZED_HINT",
     "describe_exhaustion",
     "exception_for",
     "raise_for",
 ]
 
-PERMISSION_HINT = (
+_SOCKET_RULE = (
     "chronyd's Unix socket admits only root and chronyd's own user; run as one "
     "of them, or monitor through the UDP command port instead "
-    '(ChronyConnection("127.0.0.1")), which serves tracking, sources, '
-    "sourcestats, activity, rtcdata and smoothing"
+)
+_UDP_REPORTS = "which serves tracking, sources, sourcestats, activity, rtcdata and smoothing"
+
+PERMISSION_HINT = Hint(
+    api=f'{_SOCKET_RULE}(ChronyConnection("127.0.0.1")), {_UDP_REPORTS}',
+    cli=f"{_SOCKET_RULE}(-a 127.0.0.1), {_UDP_REPORTS}",
+)
+
+# Over the UDP command port chronyd 4.3-4.6 refuse four reports.
+_UNAUTHORIZED_NOTE = (
+    "over the UDP command port chronyd serves only monitoring reports "
+    "(selectdata, authdata, ntpdata and serverstats need the Unix socket, "
+)
+UNAUTHORIZED_HINT = Hint(
+    api=f'{_UNAUTHORIZED_NOTE}ChronyConnection("/var/run/chrony/chronyd.sock"), '
+    "or 'opencommands' on chronyd 4.7+)",
+    cli=f"{_UNAUTHORIZED_NOTE}-a /var/run/chrony/chronyd.sock, or 'opencommands' on chronyd 4.7+)",
+)
+
+EXHAUSTION_HINT = Hint(
+    api="lower gather()'s max_connections or raise the limit (ulimit -n)",
+    cli="lower --max-connections or raise the limit (ulimit -n)",
 )
 
 # The process (EMFILE) or the whole system (ENFILE) has no file descriptor
@@ -38,12 +61,11 @@ DESCRIPTOR_ERRNOS = frozenset({errno_codes.EMFILE, errno_codes.ENFILE})
 
 
 def describe_exhaustion(os_errno: int) -> str:
-    """What running out of file descriptors means, and what to do about it."""
+    """What running out of file descriptors means (:data:`EXHAUSTION_HINT` says what to do)."""
     return (
         f"out of file descriptors ({os.strerror(os_errno)}, "
         f"{errno_codes.errorcode.get(os_errno, os_errno)}): too many connections or files "
-        "are open at once; lower max_connections (--max-connections) or raise the "
-        "limit (ulimit -n)"
+        "are open at once"
     )
 
 
@@ -96,23 +118,25 @@ def exception_for(code: int, context: str, os_errno: int = 0) -> ChronyError:
     except ValueError:
         return ChronyError(f"{context}: unknown libchrony error", error_code=code)
     if os_errno in DESCRIPTOR_ERRNOS and known in _DESCRIPTOR_CODES:
-        return ChronyConnectionError(
-            f"{context}: {describe_exhaustion(os_errno)}", error_code=int(code), errno=os_errno
+        return with_hint(
+            ChronyConnectionError,
+            f"{context}: {describe_exhaustion(os_errno)}",
+            EXHAUSTION_HINT,
+            error_code=int(code),
+            errno=os_errno,
         )
     cls, meaning = ERROR_TABLE.get(known, (ChronyError, known.name))
-    message = f"{context}: {meaning}"
     if known in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED) and os_errno:
-        message += f" ({os.strerror(os_errno)})"
+        # The reason first, in the operating system's words; which libchrony
+        # step failed stays in error_code.
+        meaning = os.strerror(os_errno)
         if os_errno in (errno_codes.ECONNREFUSED, errno_codes.ENOENT):
-            message += "; is chronyd running and listening there?"
+            meaning += "; is chronyd running and listening there?"
+    message = f"{context}: {meaning}"
     if issubclass(cls, ChronyConnectionError):
         return cls(message, error_code=int(code), errno=os_errno or None)
     if known is ErrorCode.UNAUTHORIZED:
-        message += (
-            "; over the UDP command port chronyd serves only monitoring reports "
-            "(selectdata, authdata, ntpdata and serverstats need the Unix socket, "
-            "or 'opencommands' on chronyd 4.7+)"
-        )
+        return with_hint(cls, message, UNAUTHORIZED_HINT, error_code=int(code))
     return cls(message, error_code=int(code))
 
 

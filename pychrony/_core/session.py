@@ -47,12 +47,34 @@ from ..exceptions import (
     ChronyTimeoutError,
 )
 from . import lifecycle
-from .address import Transport, candidates_for, transport_of, validate_address, validate_port
+from .address import (
+    ResolutionError,
+    Transport,
+    candidates_for,
+    is_name,
+    resolve,
+    transport_of,
+    validate_address,
+    validate_port,
+)
 from .constants import ErrorCode
-from .errors import DESCRIPTOR_ERRNOS, PERMISSION_HINT, describe_exhaustion, exception_for
+from .errors import (
+    DESCRIPTOR_ERRNOS,
+    EXHAUSTION_HINT,
+    PERMISSION_HINT,
+    exception_for,
+)
+from .hints import with_hint
 from .records import _STRING_LOCK, RawField, RawRecord, read_fields
 from .sockets import WOULD_BLOCK, guard_socket, remove_client_socket_file
 from .timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryPolicy, budget, validate_timing
+from .tried import (
+    UNREACHABLE_ERRNOS,
+    UNREACHABLE_REASONS,
+    Attempts,
+    open_failure_reason,
+    reason_of,
+)
 
 __all__ = [
     "MAX_RECORDS",
@@ -69,15 +91,22 @@ __all__ = [
 
 T = TypeVar("T")
 
-# The most records a report of a real chronyd can have: chronyd refuses to
-# add an NTP source beyond 65536 (MAX_SOURCES in its ntp_sources.c), and the
-# per-source reports (sources, sourcestats, selectdata, ntpdata, authdata)
-# have one record per source. A larger count comes from a corrupt or hostile
-# server: refuse it before sending a single record request. (Reference clocks
-# come on top of that limit, but a chronyd with 65536 NTP sources and a
-# reference clock is not a deployment.) Counts up to the limit are bounded by
-# the call's budget instead: records_steps stops when it is spent.
-MAX_RECORDS = 1 << 16
+# The most records pychrony accepts in one report, a practical ceiling rather
+# than chronyd's own limit. Every record-bearing report (sources, sourcestats,
+# selectdata, ntpdata, authdata) has one record per source, and chronyd's hard
+# limit (MAX_SOURCES, 65536, in ntp_sources.c) is never approached: each
+# source is an NTP exchange every poll interval, a pool directive adds 4
+# sources (16 at most), and the busiest real configurations have tens to a
+# few hundred sources. 8192 leaves a wide margin above that, while a hostile
+# or corrupt server claiming more is refused after the one count request
+# instead of costing tens of thousands of record requests within one budget.
+# (A claim up to the ceiling costs at most MAX_RECORDS + 1 requests, and still
+# ends when the call's budget is spent: records_steps checks it per record.)
+MAX_RECORDS = 8192
+
+# chronyd's own limit on sources (MAX_SOURCES in ntp_sources.c): no record
+# index can reach it, so a larger one never reaches C.
+_CHRONYD_MAX_SOURCES = 1 << 16
 
 # Seconds beyond a call's budget that exit waits for it: a call that times out
 # ends at its deadline and still has to close its socket.
@@ -190,6 +219,12 @@ class Session:
         self._state: dict[str, Any] = {"session": None, "fd": None, "pid": None}
         self._address: str | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
+        # Names resolved for this session (kept across a reopen after a
+        # chronyd restart; dropped on close), and what opening tried before
+        # the address in use and left untried, for messages.
+        self._resolved: dict[str, tuple[str, ...]] = {}
+        self._lookup_failures: dict[str, ResolutionError] = {}
+        self._attempts: Attempts | None = None
 
     # -- state ---------------------------------------------------------------
 
@@ -224,20 +259,33 @@ class Session:
         return self.policy.budget
 
     def describe(self) -> str:
-        """The address for messages: the one in use, else the one asked for."""
-        return self._address or self.requested_address or "chronyd (default addresses)"
+        """The address for messages: the one in use, else the one asked for.
+
+        When opening fell through earlier candidates (chronyd's defaults, or
+        a name's addresses), it says which and why, and which were not tried,
+        each address once (:class:`~pychrony._core.tried.Attempts`).
+        """
+        if self._attempts is None:
+            return self.requested_address or "chronyd (default addresses)"
+        return self._attempts.describe()
 
     # -- open / close --------------------------------------------------------
 
-    def open(self) -> None:
+    def open(self, deadline: float | None = None) -> None:
         """Open the socket and the libchrony session (no-op when open).
 
+        Args:
+            deadline: the :func:`time.monotonic` instant by which resolving a
+                host name must end (default: one budget from now).
+
         Raises:
-            ValueError: the address has a port that is not 1-65535 in digits
-                (refused before libchrony or the network sees it).
+            ValueError: the address is malformed, or has a port that is not
+                1-65535 in digits (refused before libchrony or the network
+                sees it).
             ChronyPermissionError: a Unix socket refused us.
-            ChronyConnectionError: nothing could be opened, or the
-                interpreter is exiting.
+            ChronyConnectionError: nothing could be opened, a name does not
+                resolve, or the interpreter is exiting.
+            ChronyTimeoutError: the resolver did not answer by the deadline.
             ChronyLibraryError: libchrony is missing or failed.
         """
         with self._lock:
@@ -247,7 +295,7 @@ class Session:
                 # A session opened now would outlive the exit cleanup and
                 # leave its client socket file behind.
                 raise self._exiting_error()
-            fd, chosen = self._open_socket()
+            fd, chosen = self._open_socket(self.deadline() if deadline is None else deadline)
             ffi, lib = _native.load()
             holder = ffi.new("chrony_session **")
             code = lib.chrony_init_session(holder, fd)
@@ -269,34 +317,74 @@ class Session:
             f"cannot use the connection to {self.describe()}: the interpreter is exiting"
         )
 
-    def _open_socket(self) -> tuple[int, str]:
-        """Open the first candidate address that opens; return its fd and the address."""
+    def _open_socket(self, deadline: float) -> tuple[int, str]:
+        """Open the first address that opens; return its fd and the address.
+
+        Candidates are tried in order; a host name stands for each of its
+        addresses, in the resolver's order (as chronyc tries them).
+        """
         ffi, lib = _native.load()
-        failures: list[str] = []
+        candidates = self._candidates()
+        for candidate in candidates:
+            # Malformed addresses are bad usage: refused before anything is
+            # sent or resolved (libchrony would truncate a port to 16 bits).
+            validate_port(candidate)
+            is_name(candidate)
+        failures: list[tuple[str, str]] = []  # (address, why it did not open)
         denied: str | None = None
+        timed_out = False
         err = 0
-        for candidate in self._candidates():
-            validate_port(candidate)  # libchrony would truncate it to 16 bits
-            fd = lib.chrony_open_socket(candidate.encode("utf-8", "surrogateescape"))
-            if fd >= 0:
-                try:
-                    guard_socket(fd, blocking=False)
-                except OSError:
-                    lib.chrony_close_socket(fd)
-                    raise
-                return fd, candidate
-            err = ffi.errno
-            if err in (errno.EACCES, errno.EPERM) and denied is None:
-                denied = candidate
-            failures.append(f"{candidate}: {_describe_open_errno(candidate, err)}")
-        if denied is not None:
-            raise ChronyPermissionError(f"permission denied opening {denied}: {PERMISSION_HINT}")
-        # error_code: chrony_open_socket's failure return (-1), as pychrony 2.x gave.
-        raise ChronyConnectionError(
-            "cannot connect to chronyd: " + "; ".join(failures),
-            error_code=-1,
-            errno=err or None,
-        )
+        for i, candidate in enumerate(candidates):
+            try:
+                addresses = self._addresses(candidate, deadline)
+            except ResolutionError as exc:
+                failures.append((exc.host, exc.reason))
+                timed_out = timed_out or exc.timed_out
+                continue
+            for n, address in enumerate(addresses):
+                fd = lib.chrony_open_socket(address.encode("utf-8", "surrogateescape"))
+                if fd >= 0:
+                    try:
+                        guard_socket(fd, blocking=False)
+                    except OSError:
+                        lib.chrony_close_socket(fd)
+                        raise
+                    self._attempts = Attempts(
+                        address,
+                        candidate if candidate != address else None,
+                        tuple(failures),
+                        addresses[n + 1 :] + candidates[i + 1 :],
+                    )
+                    return fd, address
+                err = ffi.errno
+                if err in (errno.EACCES, errno.EPERM) and denied is None:
+                    denied = address
+                failures.append((address, open_failure_reason(address, err)))
+        raise _open_failure(failures, denied, timed_out, err)
+
+    def _addresses(self, candidate: str, deadline: float) -> tuple[str, ...]:
+        """The addresses ``candidate`` stands for: itself, or a name's (resolved once)."""
+        if not is_name(candidate):
+            return (candidate,)
+        failed = self._lookup_failures.pop(candidate, None)
+        if failed is not None:
+            raise failed
+        known = self._resolved.get(candidate)
+        if known is None:
+            known = self._resolved[candidate] = resolve(candidate, deadline)
+        return known
+
+    def names_to_resolve(self) -> tuple[str, ...]:
+        """The host names opening needs and has not resolved yet (for the asyncio layer)."""
+        return tuple(c for c in self._candidates() if c not in self._resolved and _named(c))
+
+    def learn(self, name: str, addresses: tuple[str, ...]) -> None:
+        """Use ``addresses`` for ``name`` (resolved elsewhere, e.g. by the event loop)."""
+        self._resolved[name] = addresses
+
+    def fail_lookup(self, name: str, failure: ResolutionError) -> None:
+        """Report ``failure`` for ``name`` at the next open instead of resolving it."""
+        self._lookup_failures[name] = failure
 
     def _candidates(self) -> tuple[str, ...]:
         return candidates_for(self.requested_address)
@@ -311,9 +399,15 @@ class Session:
             if self._state["fd"] is not None:
                 _free(lib, self._state)
             self._address = None
+            self._resolved = {}
+            self._attempts = None
 
     def _reopen(self) -> None:
+        # chronyd restarted: the names' addresses still hold, and resolving
+        # again could block an event loop driving these steps.
+        resolved = self._resolved
         self.close()
+        self._resolved = resolved
         self.open()
 
     def retire(self) -> None:
@@ -492,7 +586,8 @@ class Session:
         if not 0 <= count <= MAX_RECORDS:
             raise ChronyDataError(
                 f"{report} report from {self.describe()}: implausible record count {count} "
-                f"(chronyd serves at most {MAX_RECORDS})"
+                f"(pychrony reads at most {MAX_RECORDS} records, far more than any real "
+                "chronyd has sources)"
             )
         return count
 
@@ -533,7 +628,7 @@ class Session:
         closed, so a late reply dies with its socket and the next call starts
         on a fresh one instead of inheriting libchrony's "needs response" state.
         """
-        self.open()
+        self.open(deadline)
         exchange = _Exchange(what, deadline, self.policy.waits())
         try:
             while True:
@@ -642,7 +737,21 @@ class Session:
         return ChronyTimeoutError(message)
 
     def _fail(self, code: int, what: str, os_errno: int) -> NoReturn:
-        exc = exception_for(code, f"{what} from {self.describe()}", os_errno)
+        attempts = self._attempts
+        if (
+            attempts is not None
+            and attempts.fell_through
+            and code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED)
+            and os_errno
+            and os_errno not in DESCRIPTOR_ERRNOS
+        ):
+            # Nothing answered where opening led: list every address tried.
+            message = f"{what}: {attempts.listing(reason_of(os_errno))}"
+            if os_errno in UNREACHABLE_ERRNOS:
+                message += "; is chronyd running?"
+            exc: Exception = ChronyConnectionError(message, error_code=code, errno=os_errno)
+        else:
+            exc = exception_for(code, f"{what} from {self.describe()}", os_errno)
         if code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED):
             self.close()  # the socket is suspect; the next call reopens it
         raise exc
@@ -738,17 +847,36 @@ def _report_bytes(report: object) -> bytes:
 def _check_index(index: object) -> None:
     if isinstance(index, bool) or not isinstance(index, int):
         raise TypeError(f"record index must be an int, not {type(index).__name__}")
-    if not 0 <= index < MAX_RECORDS:
+    if not 0 <= index < _CHRONYD_MAX_SOURCES:
         raise IndexError(f"record index {index} out of range")
 
 
-def _describe_open_errno(address: str, err: int) -> str:
-    if err == errno.EINVAL and not address.startswith("/"):
-        return "not an IP address (optionally with :port) nor an absolute socket path"
-    if err == errno.ENOENT:
-        return "no such socket (is chronyd running?)"
-    if err == errno.ECONNREFUSED:
-        return "connection refused (is chronyd running?)"
+def _open_failure(
+    failures: list[tuple[str, str]], denied: str | None, timed_out: bool, err: int
+) -> ChronyConnectionError | ChronyPermissionError:
+    """The error of an open that found no address: each tried, with why it failed."""
+    if denied is not None:
+        return with_hint(
+            ChronyPermissionError, f"permission denied opening {denied}", PERMISSION_HINT
+        )
+    if len(failures) == 1:
+        what = "cannot connect to chronyd at {}: {}".format(*failures[0])
+    else:
+        what = "cannot connect to chronyd: tried " + ", ".join(
+            f"{a} ({why})" for a, why in failures
+        )
+    if any(why in UNREACHABLE_REASONS for _, why in failures):
+        what += "; is chronyd running?"
+    if timed_out and not err:
+        return ChronyTimeoutError(what)
     if err in DESCRIPTOR_ERRNOS:
-        return describe_exhaustion(err)
-    return os.strerror(err) if err else "cannot open"
+        return with_hint(ChronyConnectionError, what, EXHAUSTION_HINT, error_code=-1, errno=err)
+    # error_code: chrony_open_socket's failure return (-1), as pychrony 2.x gave.
+    return ChronyConnectionError(what, error_code=-1, errno=err or None)
+
+
+def _named(candidate: str) -> bool:
+    try:
+        return is_name(candidate)
+    except ValueError:
+        return False  # open() refuses it

@@ -89,7 +89,8 @@ def _common(only: Collection[str] | None = None) -> _Parser:
         "--address",
         action="append",
         metavar="ADDRESS",
-        help="chronyd's Unix socket path or IP[:port] of its command port; repeat to "
+        help="chronyd's Unix socket path, or HOST[:port] of its command port (an IP "
+        "address or a name); repeat to "
         "query several servers at once (default: $PYCHRONY_ADDRESS, else the "
         "Unix socket, then 127.0.0.1, then ::1)",
     )

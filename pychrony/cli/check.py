@@ -455,7 +455,7 @@ def evaluate(
     age = update_age(t.ref_time, time.time() if read_at is None else read_at)
     verdict = Verdict()
     if not view.synchronised:
-        verdict.raise_to(limits.unsynchronised, "not synchronised")
+        verdict.raise_to(limits.unsynchronised, _UNSYNCHRONISED)
     if t.is_leap_pending():
         verdict.raise_to(limits.leap, f"leap second pending ({t.leap_status.description})")
     _judge(verdict, "offset", abs(t.offset), human_seconds(t.offset), limits.offset)
@@ -509,13 +509,19 @@ def evaluate(
     return verdict
 
 
-def _summary(view: Overview) -> str:
+_UNSYNCHRONISED = "not synchronised"
+
+
+def _summary(view: Overview, problems: Sequence[str] = ()) -> str:
     t = view.tracking
-    sync = f"synchronised to {view.reference}" if view.synchronised else "not synchronised"
-    return (
-        f"{sync}, offset {human_seconds(t.offset)}, stratum {t.stratum}, "
+    sync = f"synchronised to {view.reference}" if view.synchronised else _UNSYNCHRONISED
+    rest = (
+        f"offset {human_seconds(t.offset)}, stratum {t.stratum}, "
         f"{reachable(view.sources)} of {len(view.sources)} sources reachable"
     )
+    # A problem already says so: the line never reads "not synchronised -
+    # not synchronised".
+    return rest if sync in problems else f"{sync}, {rest}"
 
 
 def retry_policy(deadline: float, retries: int, calls: int = CALLS) -> float:
@@ -576,11 +582,11 @@ def run(args: argparse.Namespace, targets: Sequence[Target]) -> int:
         # libchrony could not read the address at all: the command line is wrong.
         return usage_error(f"not a chronyd address: {address!r}: {outcome.error}")
     if not outcome.ok or outcome.value is None:
-        return _print(limits.unreachable, f"chronyd at {outcome.label}: {outcome.error}")
+        return _print(limits.unreachable, outcome.error_line)
     view, stats, read_at = outcome.value
     reading = Reading(view, stats, read_at, outcome.label, wait, time.monotonic() - started)
     verdict = evaluate(view, limits, stats, read_at)
-    text = _summary(view)
+    text = _summary(view, verdict.problems)
     level = getattr(args, "verbose", 0)
     if level >= 1:
         text += check_detail.more(reading)

@@ -7,7 +7,7 @@ import errno
 import sys
 from collections.abc import Sequence
 
-from .._core.address import candidates_for, validate_port
+from .._core.address import candidates_for, is_name, validate_port
 from ..connection import ChronyConnection
 from ..exceptions import ChronyLibraryError
 from . import streams
@@ -31,9 +31,11 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     for address in addresses:
         # The connection validates the address (type, length, NUL) without opening it.
         ChronyConnection(address, timeout=args.timeout, retries=args.retries)
-        # A port libchrony would misread is a usage error, caught before any query.
+        # A malformed address, or a port libchrony would misread, is a usage
+        # error, caught before any query or name lookup.
         for candidate in candidates_for(address):
             validate_port(candidate)
+            is_name(candidate)
         targets.append(Target(address, args.timeout, args.retries))
     return targets
 

@@ -73,9 +73,7 @@ def _report_errors(outcomes: Sequence[Outcome[Any]], err: TextIO) -> bool:
     for o in outcomes:
         if not o.ok:
             failed = True
-            err.write(
-                f"pychrony: {streams.printable(o.label)}: {streams.printable(o.error or '')}\n"
-            )
+            err.write(f"pychrony: {streams.printable(o.error_line)}\n")
     err.flush()
     return failed
 

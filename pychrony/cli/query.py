@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from .._core.hints import for_cli
 from .._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..connection import ChronyConnection
 from ..exceptions import ChronyError
 from ..fleet import DEFAULT_MAX_CONNECTIONS, each_server
+from .streams import printable
 
 __all__ = ["Outcome", "Target", "query"]
 
@@ -71,6 +73,20 @@ class Outcome(Generic[T]):
         """The server's name in outputs."""
         return self.address or self.target.label
 
+    @property
+    def error_line(self) -> str:
+        """The error as one line naming the server once.
+
+        pychrony's messages name the address they were about; only one that
+        does not (chronyd's default addresses, say) is prefixed with it.
+        """
+        error = self.error or ""
+        # Compared as escaped onto one line, as the error was.
+        names = {printable(n) for n in (self.label, self.target.label, self.address)} - {""}
+        if any(name in error for name in names) or self.target.address is None:
+            return error
+        return f"{self.label}: {error}"
+
 
 def ask(target: Target, fetch: Callable[[ChronyConnection], T]) -> Outcome[T]:
     """Open a connection to one server, run ``fetch`` on it, and close it."""
@@ -106,7 +122,13 @@ def query(
         max_connections=max_connections,
     )
     return [
-        Outcome(t, a.value, None if a.ok else one_line(str(a.error)), a.used or "", a.error)
+        Outcome(
+            t,
+            a.value,
+            None if a.ok or a.error is None else printable(for_cli(a.error)),
+            a.used or "",
+            a.error,
+        )
         for t, a in zip(targets, answers, strict=True)
     ]
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .._core.hints import cli_message
 from ..connection import ChronyConnection
 from ..exceptions import ChronyError, ChronyTimeoutError
 
@@ -172,8 +173,8 @@ def _chronyd_line(addresses: Sequence[str | None]) -> str:
             lines.append(f"chronyd: unknown (no answer from {where} within {_PROBE_TIMEOUT:g} s)")
             continue
         except ChronyError as exc:
-            where = requested or "the default addresses"
-            lines.append(f"chronyd: unknown (not reached at {where}: {exc.message})")
+            # The message names the address (or, for the defaults, each tried).
+            lines.append(f"chronyd: unknown (not reached: {cli_message(exc)})")
             continue
         except (TypeError, ValueError) as exc:  # a malformed -a: say so, like the commands
             lines.append(f"chronyd: unknown ({exc})")

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
+from .._core.hints import cli_message
 from ..connection import ChronyConnection
-from ..exceptions import ChronyPermissionError
+from ..exceptions import ChronyDataError, ChronyPermissionError
 from ..models.catalog import REPORTS, ReportSpec
 from ..report_results import ReportResults, fetch_many
 from .query import one_line
@@ -138,8 +139,10 @@ def _availability(spec: ReportSpec[Any], results: ReportResults) -> dict[str, Pl
     available, count, detail = False, None, ""
     error = results.errors.get(spec.name)
     if isinstance(error, ChronyPermissionError):
-        detail = "refused: " + one_line(error.message)
-    elif error is not None:  # garbled data; other kinds would be library faults
+        detail = "refused: " + one_line(cli_message(error))
+    elif isinstance(error, ChronyDataError):
+        detail = one_line(cli_message(error))
+    elif error is not None:  # other kinds would be library faults
         detail = one_line(error.message)
     elif results.reports[spec.name] is None:
         detail = "disabled"

@@ -110,7 +110,8 @@ def test_control_characters_in_the_address_never_split_the_status_line(address: 
 def test_a_dead_chronyd_with_a_control_character_is_still_one_critical_line() -> None:
     # A path (so libchrony accepts it) that nothing listens on.
     line = status_line(pychrony("-a", "/nonexistent/a\nb.sock", *FAST, "check"))
-    assert line.startswith("CHRONY CRITICAL - chronyd at /nonexistent/a\\nb.sock: "), line
+    assert line.startswith("CHRONY CRITICAL - cannot connect to chronyd at "), line
+    assert line.count("/nonexistent/a\\nb.sock") == 1, line
 
 
 @pytest.mark.parametrize("how", ["closed", "full"])
@@ -227,7 +228,8 @@ def test_a_silent_chronyd_is_critical_within_the_deadline(silent: str, argv: lis
     elapsed = time.monotonic() - started
     line = status_line(proc)
     assert proc.returncode == 2, line
-    assert line.startswith(f"CHRONY CRITICAL - chronyd at {silent}: "), line
+    assert line.startswith("CHRONY CRITICAL - "), line
+    assert line.count(silent) == 1, line
     assert elapsed < 2 + _STARTUP, elapsed
     assert " | " not in line
 
