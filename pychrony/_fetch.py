@@ -8,10 +8,10 @@ chronyd has it disabled, turned into None the same way by both.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from ._core.constants import ErrorCode
-from ._core.session import Session, Steps
+from ._core.session import Call, Session, Steps
 from .exceptions import ChronyDataError
 from .models._declare import decode
 from .models.catalog import ReportSpec
@@ -19,31 +19,43 @@ from .models.catalog import ReportSpec
 __all__ = ["typed_steps"]
 
 
-def typed_steps(session: Session, spec: ReportSpec) -> Callable[[float], Steps[object]]:
+def typed_steps(session: Session, spec: ReportSpec) -> Call[object]:
     """Steps fetching report ``spec`` from ``session`` and decoding it to ``spec.model``.
 
     The steps return a list of models for a report of many records, one model
     otherwise, and None when ``spec.may_be_disabled`` and chronyd answers
-    DISABLED.
+    DISABLED. The :class:`~pychrony._core.session.Call` runs them blocking too.
     """
-    many = session.records_steps(spec.name) if spec.many else None
-    one = None if spec.many else session.record_steps(spec.name, 0)
+    fetch: Call[Any] = (
+        session.records_steps(spec.name) if spec.many else session.record_steps(spec.name, 0)
+    )
+
+    def typed(raw: Any) -> object:
+        if spec.many:
+            server = session.describe()
+            return [
+                decode(spec.model, rec, spec.name, index=i, server=server)
+                for i, rec in enumerate(raw)
+            ]
+        return decode(spec.model, raw, spec.name, index=0, server=session.describe())
+
+    def disabled(exc: ChronyDataError) -> bool:
+        return spec.may_be_disabled and exc.error_code == ErrorCode.DISABLED
 
     def steps(deadline: float) -> Steps[object]:
         try:
-            if many is not None:
-                records = yield from many(deadline)
-                server = session.describe()
-                return [
-                    decode(spec.model, rec, spec.name, index=i, server=server)
-                    for i, rec in enumerate(records)
-                ]
-            assert one is not None
-            record = yield from one(deadline)
-            return decode(spec.model, record, spec.name, index=0, server=session.describe())
+            return typed((yield from fetch(deadline)))
         except ChronyDataError as exc:
-            if spec.may_be_disabled and exc.error_code == ErrorCode.DISABLED:
+            if disabled(exc):
                 return None
             raise
 
-    return steps
+    def blocking(deadline: float) -> object:
+        try:
+            return typed(fetch.blocking(deadline))
+        except ChronyDataError as exc:
+            if disabled(exc):
+                return None
+            raise
+
+    return Call(steps, blocking)
