@@ -403,9 +403,7 @@ class _Reader:
             if lengths < 0:
                 return None
             data: bytes = self.unpack(buffer, lengths & 0xFFFF)
-        key = data[: lengths >> 16]
-        layout = _LAYOUTS.get(key) or _layout_for(key)
-        return RawRecord(layout, layout.unpack(data), data)
+        return record_from_packed(data, lengths)
 
 
 # Every distinct layout seen, by its bytes.

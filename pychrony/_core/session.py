@@ -191,6 +191,7 @@ class Session:
     ) -> None:
         self.requested_address = validate_address(address)
         self.policy = RetryPolicy.of(timeout, retries)
+        self._budget = self.policy.budget  # read on every call; the policy is frozen
         self._lock = threading.RLock()
         # The blocking driver's poll object, kept across calls (used under _lock).
         self._pollers: dict[int, Any] = {}
@@ -200,6 +201,7 @@ class Session:
         # The C exchange's state (pychrony_exchange *) and the buffers it points to.
         self._x: Any = None
         self._x_keep: list[Any] = []
+        self._unpack: Any = None  # ffi.unpack, once the state exists
 
     # -- state ---------------------------------------------------------------
 
@@ -231,7 +233,7 @@ class Session:
     @property
     def budget(self) -> float:
         """Seconds one call may take at most."""
-        return self.policy.budget
+        return self._budget
 
     def describe(self) -> str:
         """The address for messages: the one in use, else the one asked for."""
@@ -395,7 +397,7 @@ class Session:
             ChronyTimeoutError: the budget ran out (also while the session was busy).
             ChronyConnectionError: the interpreter is exiting.
         """
-        limit = self.budget
+        limit = self._budget
         deadline = time.monotonic() + limit
         if lifecycle.exiting():
             lifecycle.wait_for_cleanup(limit)
@@ -414,18 +416,17 @@ class Session:
                 # retire() gets the session as soon as that call is over.
                 raise self._exiting_error()
             if type(steps) is Call:
-                return cast("Call[T]", steps).blocking(deadline)
+                return steps.blocking(deadline)  # type: ignore[no-any-return]
             return drive_blocking(steps(deadline), self._pollers)
         finally:
             lock.release()
 
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
+    def hold(self) -> None:
         """Hold the session for a call driven elsewhere (the asyncio driver), never waiting.
 
         The asyncio driver serialises its own tasks; holding the lock as well
         keeps :meth:`retire` from freeing the C session under a call running
-        on an event loop in another thread.
+        on an event loop in another thread. End it with :meth:`unhold`.
 
         Raises:
             ChronyConnectionError: the interpreter is exiting, or another
@@ -438,10 +439,19 @@ class Session:
                 f"the connection to {self.describe()} is in use by another thread; "
                 "an asynchronous connection belongs to one event loop"
             )
+
+    def unhold(self) -> None:
+        """End what :meth:`hold` began."""
+        self._lock.release()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """:meth:`hold` for the length of a ``with`` block."""
+        self.hold()
         try:
             yield
         finally:
-            self._lock.release()
+            self.unhold()
 
     def record_count(self, report: str) -> int:
         """Number of records chronyd holds for ``report``.
@@ -465,11 +475,11 @@ class Session:
     def record_count_steps(self, report: str) -> Call[int]:
         """Steps asking for ``report``'s record count (validated now)."""
         report_b = _report_bytes(report)
+        request = self._lib().pychrony_request
         return Call(
             lambda deadline: self._count(report, report_b, deadline),
             lambda deadline: self._counted(
-                report,
-                self._run_blocking(self._lib().pychrony_request, (report_b, -1, deadline), report),
+                report, self._run_blocking(request, (report_b, -1, deadline), report)
             ),
         )
 
@@ -477,11 +487,10 @@ class Session:
         """Steps fetching record ``index`` of ``report`` (validated now)."""
         report_b = _report_bytes(report)
         _check_index(index)
+        request = self._lib().pychrony_request
 
         def blocking(deadline: float) -> RawRecord:
-            n = self._run_blocking(
-                self._lib().pychrony_request, (report_b, index, deadline), report
-            )
+            n = self._run_blocking(request, (report_b, index, deadline), report)
             return self._record_of(n, report, index)
 
         return Call(lambda deadline: self._record(report, report_b, index, deadline), blocking)
@@ -552,6 +561,7 @@ class Session:
             x.wake_fd = lifecycle.wake_fd()
             self._x_keep = [waits]
             self._x = x
+            self._unpack = ffi.unpack
             self._grow(_BUFFER_FIRST)
         x.fd = self._state["fd"]
         return x
@@ -570,9 +580,12 @@ class Session:
         self, call: Callable[..., int], args: tuple[Any, ...], report: str, mode: int = 0
     ) -> int:
         """Run a C exchange to its end, waiting in C; return its result (>= 0, or NO_ROOM)."""
-        self.open()
-        x = self._exchange_state()
         state = self._state
+        if state["session"] is None:
+            self.open()
+        x = self._x
+        if x is None or x.fd != state["fd"]:
+            x = self._exchange_state()
         try:
             n = call(state["session"], x, *args, mode)
             while n < 0:
@@ -692,9 +705,8 @@ class Session:
             record = self._read_held(report, index)
             self._grow()
             return record
-        ffi, _ = _native.load()
         try:
-            return record_from_packed(ffi.unpack(self._x.out, n & 0xFFFF), n)
+            return record_from_packed(self._unpack(self._x.out, n & 0xFFFF), n)
         except Exception as exc:
             raise self._unreadable(report, index, exc) from exc
 
