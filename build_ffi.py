@@ -206,7 +206,9 @@ def header_checks(declarations: str) -> str:
 
 def c_source(cfg: LibchronyConfig, declarations: str) -> str:
     """The C text the extension compiles: the real header when there is one."""
-    helpers = HELPERS_SOURCE.read_text()
+    # The helpers' declarations are plain C too: their types (the exchange's
+    # state) come before the definitions.
+    helpers = HELPERS_DECLARATIONS.read_text() + HELPERS_SOURCE.read_text()
     if cfg.header is not None:
         return "#include <chrony.h>\n\n" + header_checks(declarations) + helpers
     prelude = "#include <stdbool.h>\n#include <stdint.h>\n#include <time.h>\n\n"

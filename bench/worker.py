@@ -5,7 +5,10 @@ with this project's venv (pychrony 3) or with bench/.venv-v2 (pychrony 2.0.3
 from PyPI), so both are timed by the same loop. It speaks the same line
 protocol as bench/c_floor.c: for each ``WORKLOAD COUNT`` line on stdin it runs
 the workload COUNT times on one open connection and prints the per-call
-durations in nanoseconds on one line. ``mem WORKLOAD`` prints the bytes
+durations in nanoseconds on one line. ``async-tracking`` times
+``AsyncChronyConnection.get_tracking()`` on an event loop the process keeps
+(each await timed on the loop; pychrony 2.0.3 has no asyncio connection, and
+the harness asks it only of this version). ``mem WORKLOAD`` prints the bytes
 Python allocated at peak during one call (tracemalloc); ``version 0`` prints
 pychrony's version.
 
@@ -15,6 +18,7 @@ is the one measured.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 import tracemalloc
@@ -32,6 +36,27 @@ def _workloads(conn: ChronyConnection) -> dict[str, Callable[[], object]]:
     return {"tracking": conn.get_tracking, "sources": conn.get_sources, "status": status}
 
 
+def _async_timer(address: str) -> Callable[[int], list[int]] | None:
+    """Per-await nanoseconds of ``get_tracking()`` on an asyncio connection; None in 2.0.3."""
+    try:
+        from pychrony import AsyncChronyConnection
+    except ImportError:
+        return None
+    loop = asyncio.new_event_loop()
+    conn = loop.run_until_complete(AsyncChronyConnection(address).open())
+    clock = time.perf_counter_ns
+
+    async def batch(count: int) -> list[int]:
+        times = []
+        for _ in range(count):
+            start = clock()
+            await conn.get_tracking()
+            times.append(clock() - start)
+        return times
+
+    return lambda count: loop.run_until_complete(batch(count))
+
+
 def main() -> int:
     """Serve timing requests on stdin until it closes."""
     address = sys.argv[1]
@@ -39,6 +64,7 @@ def main() -> int:
     # Only the address: pychrony 2.0.3 takes no timeout or retries.
     with ChronyConnection(address) as conn:
         workloads = _workloads(conn)
+        async_timer = _async_timer(address)
         out = sys.stdout
         for line in sys.stdin:
             name, arg = line.split()
@@ -52,6 +78,8 @@ def main() -> int:
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
                 out.write(f"{peak}\n")
+            elif name == "async-tracking" and async_timer is not None:
+                out.write(" ".join(map(str, async_timer(int(arg)))) + "\n")
             else:
                 call = workloads[name]
                 times = []

@@ -1,9 +1,9 @@
 /*
  * pychrony's own C helpers, compiled into the extension after libchrony's
- * declarations (build_ffi.py's c_source() appends this file to the source it
- * gives cffi), so it is no translation unit of its own: chrony_session, the
- * CHRONY_TYPE_* constants, <stdint.h> and <time.h> come from there.
- * Declared for cffi in pychrony_helpers.h.
+ * declarations and pychrony_helpers.h (build_ffi.py's c_source() appends
+ * both to the source it gives cffi), so it is no translation unit of its
+ * own: chrony_session, the CHRONY_* constants, <stdint.h> and <time.h> come
+ * from there. Declared for cffi in pychrony_helpers.h.
  *
  * Reading a record field by field costs five crossings of the Python/C
  * boundary per field (name, type, content, value, string copy); this reads
@@ -131,4 +131,289 @@ int pychrony_read_record(chrony_session *s, char *out, int size)
         slots += 8;
     }
     return layout_len * 0x10000 + used;
+}
+
+/*
+ * The exchange: send a request, wait for its reply against the call's
+ * deadline, resend with the retry policy's doubling waits, and pack the
+ * answer, all in one call, so Python crosses into C once per record (once
+ * per report with pychrony_report) instead of once per libchrony call and
+ * wait. CFFI releases the GIL around the call: other threads run while it
+ * waits. The rules are those of pychrony/_core/session.py's exchange, which
+ * calls these and keeps what needs Python: reopening a stale socket, mapping
+ * errors to exceptions, running signal handlers, the exit cleanup.
+ *
+ * The state lives in a pychrony_exchange the session owns, so a call that
+ * returns early (a signal, a failure Python cures by reopening, asyncio's
+ * wait) resumes where it stopped: same attempt, same waits, same deadline.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+
+/* Serialises every read of libchrony's shared string buffer: pychrony's
+ * string lock (pychrony/_core/records.py) holds it too. */
+static pthread_mutex_t pychrony_strings = PTHREAD_MUTEX_INITIALIZER;
+
+void pychrony_strings_lock(void)
+{
+    pthread_mutex_lock(&pychrony_strings);
+}
+
+void pychrony_strings_unlock(void)
+{
+    pthread_mutex_unlock(&pychrony_strings);
+}
+
+/* The longest single poll(), in seconds (poll takes a C int of ms). */
+#define PYCHRONY_POLL_SLICE 3600.0
+
+enum { PHASE_NEW, PHASE_SEND, PHASE_AWAIT, PHASE_IDLE };
+
+static double pychrony_now(void)
+{
+    struct timespec ts;
+    /* CLOCK_MONOTONIC: the clock of Python's time.monotonic(), which gives
+     * the deadline. */
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int pychrony_ms(double seconds)
+{
+    if (seconds > PYCHRONY_POLL_SLICE)
+        seconds = PYCHRONY_POLL_SLICE;
+    seconds = ceil(seconds * 1000);
+    return seconds < 1 ? 1 : (int)seconds;
+}
+
+/* Wait until fd (-1: none) is readable, the exit pipe wakes, or until.
+ * Returns 1 readable, 0 time passed (or a spurious wake), or an outcome. */
+static int pychrony_wait(pychrony_exchange *x, int fd, double until)
+{
+    struct pollfd p[2];
+    int n = 0, r, wake;
+    double remaining = until - pychrony_now();
+
+    if (remaining <= 0)
+        return 0;
+    if (fd >= 0) {
+        p[n].fd = fd;
+        p[n++].events = POLLIN;
+    }
+    wake = n;
+    if (x->wake_fd >= 0) {
+        p[n].fd = x->wake_fd;
+        p[n++].events = POLLIN;
+    }
+    r = poll(p, (nfds_t)n, pychrony_ms(remaining));
+    if (r < 0) {
+        if (errno == EINTR)
+            return PYCHRONY_INTERRUPTED; /* Python runs its handlers, then resumes */
+        x->code = CHRONY_RECV_FAILED;
+        x->os_errno = errno;
+        return PYCHRONY_FAILED;
+    }
+    if (wake < n && p[wake].revents)
+        return PYCHRONY_EXITING;
+    return fd >= 0 && p[0].revents ? 1 : 0;
+}
+
+/* After a lost or damaged attempt: take the next (longer) wait and resend,
+ * or end the exchange when the attempts or the deadline are used up. */
+static int pychrony_resend_or_end(pychrony_exchange *x, int malformed)
+{
+    if (pychrony_now() < x->deadline && x->attempts < x->attempts_max) {
+        if (x->wait_index + 1 < x->attempts_max)
+            x->wait_index++;
+        x->phase = PHASE_SEND;
+        return 1;
+    }
+    x->malformed = malformed;
+    return PYCHRONY_TIMEOUT;
+}
+
+static int pychrony_send(chrony_session *s, const char *report, int index)
+{
+    if (index < 0)
+        return chrony_request_report_number_records(s, report);
+    return chrony_request_record(s, report, index);
+}
+
+static int pychrony_would_block(int e)
+{
+    return e == EAGAIN || e == EWOULDBLOCK;
+}
+
+/* Run one request's exchange until it is answered (0) or an outcome < 0
+ * needs Python. mode: PYCHRONY_RESUME continues the exchange in x instead
+ * of starting one; PYCHRONY_READABLE says the socket became readable
+ * (asyncio's answer); PYCHRONY_NOWAIT returns PYCHRONY_WANT_READ or
+ * PYCHRONY_WANT_TIME instead of waiting. */
+static int pychrony_run(chrony_session *s, pychrony_exchange *x, const char *report, int index,
+                        int mode)
+{
+    int nowait = mode & PYCHRONY_NOWAIT, readable = mode & PYCHRONY_READABLE, r, err;
+
+    if (!(mode & PYCHRONY_RESUME) || x->phase == PHASE_NEW) {
+        x->phase = PHASE_SEND;
+        x->attempts = x->wait_index = x->reopened = x->malformed = 0;
+    }
+    x->index = index;
+    for (;;) {
+        switch (x->phase) {
+        case PHASE_SEND:
+            x->attempts++;
+            errno = 0;
+            err = pychrony_send(s, report, index);
+            x->until = pychrony_now() + x->waits[x->wait_index];
+            if (x->until > x->deadline)
+                x->until = x->deadline;
+            readable = 0;
+            if (err == CHRONY_OK) {
+                x->phase = PHASE_AWAIT;
+            } else if (err == CHRONY_SEND_FAILED && pychrony_would_block(errno)) {
+                x->phase = PHASE_IDLE; /* chronyd's queue is full: it is not reading */
+            } else {
+                /* Python reopens a stale socket (then resends at once) or fails. */
+                x->code = err;
+                x->os_errno = errno;
+                return PYCHRONY_FAILED;
+            }
+            break;
+        case PHASE_AWAIT:
+            if (!chrony_needs_response(s)) {
+                x->phase = PHASE_NEW;
+                return 0;
+            }
+            if (!readable) {
+                if (pychrony_now() >= x->until) {
+                    r = pychrony_resend_or_end(x, 0);
+                    if (r < 0)
+                        return r;
+                    break;
+                }
+                if (nowait)
+                    return PYCHRONY_WANT_READ;
+                r = pychrony_wait(x, x->fd, x->until);
+                if (r < 0)
+                    return r;
+                if (!r)
+                    break;
+            }
+            readable = 0;
+            errno = 0;
+            err = chrony_process_response(s);
+            if (err == CHRONY_OK)
+                break;
+            if (pychrony_would_block(errno) && err == CHRONY_RECV_FAILED)
+                break; /* nothing to read after all: the request stays pending */
+            if (pychrony_would_block(errno) && err == CHRONY_SEND_FAILED) {
+                /* Answering ntpdata and authdata, libchrony sends a second
+                 * request itself; that send found the queue full. */
+                x->phase = PHASE_IDLE;
+                break;
+            }
+            if (err == CHRONY_INVALID_RESPONSE) {
+                /* A datagram damaged in transit (truncated): libchrony has
+                 * given up on the request; resend now rather than fail. */
+                r = pychrony_resend_or_end(x, 1);
+                if (r < 0)
+                    return r;
+                break;
+            }
+            x->code = err;
+            x->os_errno = errno;
+            x->phase = PHASE_SEND; /* should Python reopen the socket */
+            return PYCHRONY_FAILED;
+        case PHASE_IDLE:
+            /* Nothing is pending: wait out the attempt without the socket. */
+            if (pychrony_now() < x->until) {
+                if (nowait)
+                    return PYCHRONY_WANT_TIME;
+                r = pychrony_wait(x, -1, x->until);
+                if (r < 0)
+                    return r;
+                break;
+            }
+            r = pychrony_resend_or_end(x, 0);
+            if (r < 0)
+                return r;
+            break;
+        default:
+            x->phase = PHASE_SEND;
+            break;
+        }
+    }
+}
+
+/* Pack the record libchrony holds at out[at], under the string lock. */
+static int pychrony_pack(chrony_session *s, char *out, int size)
+{
+    int lengths;
+    if (size > 0xffff)
+        size = 0xffff;
+    pthread_mutex_lock(&pychrony_strings);
+    lengths = pychrony_read_record(s, out, size);
+    pthread_mutex_unlock(&pychrony_strings);
+    return lengths;
+}
+
+int pychrony_request(chrony_session *s, pychrony_exchange *x, const char *report, int index,
+                     double deadline, int mode)
+{
+    int r, lengths;
+    if (!(mode & PYCHRONY_RESUME))
+        x->deadline = deadline;
+    r = pychrony_run(s, x, report, index, mode);
+    if (r < 0)
+        return r;
+    if (index < 0) {
+        x->count = chrony_get_report_number_records(s);
+        return 0;
+    }
+    lengths = pychrony_pack(s, x->out, x->size);
+    return lengths < 0 ? PYCHRONY_NO_ROOM : lengths;
+}
+
+int pychrony_report(chrony_session *s, pychrony_exchange *x, const char *report,
+                    int max_records, double deadline, int mode)
+{
+    int r;
+    if (!(mode & PYCHRONY_RESUME)) {
+        x->deadline = deadline;
+        x->index = -1;
+        x->used = 0;
+        x->phase = PHASE_NEW;
+    }
+    if (x->index < 0) {
+        r = pychrony_run(s, x, report, -1, mode);
+        if (r < 0)
+            return r;
+        x->count = chrony_get_report_number_records(s);
+        if (x->count < 0 || x->count > max_records)
+            return PYCHRONY_BAD_COUNT;
+        x->index = 0;
+        x->phase = PHASE_NEW;
+        mode &= ~PYCHRONY_READABLE;
+    }
+    while (x->index < x->count) {
+        int lengths, room;
+        if (x->phase == PHASE_NEW && x->index > 0 && pychrony_now() >= x->deadline)
+            return PYCHRONY_BUDGET; /* fast replies never meet a resend's check */
+        r = pychrony_run(s, x, report, x->index, mode | PYCHRONY_RESUME);
+        if (r < 0)
+            return r;
+        mode &= ~PYCHRONY_READABLE;
+        /* Each record: its two lengths as an int32, then its bytes. */
+        room = x->size - x->used - 4;
+        lengths = room > 0 ? pychrony_pack(s, x->out + x->used + 4, room) : -1;
+        if (lengths < 0)
+            return PYCHRONY_NO_ROOM; /* record x->index is held: read it another way */
+        memcpy(x->out + x->used, &lengths, 4);
+        x->used += 4 + (lengths & 0xffff);
+        x->index++;
+    }
+    return 0;
 }

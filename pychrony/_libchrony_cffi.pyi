@@ -80,6 +80,21 @@ class Lib:
     CHRONY_CONTENT_LENGTH_BITS: Final[int]
     CHRONY_CONTENT_LENGTH_BYTES: Final[int]
     CHRONY_CONTENT_BOOLEAN: Final[int]
+    # pychrony_outcome (decl/pychrony_helpers.h): why an exchange came back early
+    PYCHRONY_TIMEOUT: Final[int]
+    PYCHRONY_FAILED: Final[int]
+    PYCHRONY_INTERRUPTED: Final[int]
+    PYCHRONY_EXITING: Final[int]
+    PYCHRONY_WANT_READ: Final[int]
+    PYCHRONY_WANT_TIME: Final[int]
+    PYCHRONY_NO_ROOM: Final[int]
+    PYCHRONY_BUDGET: Final[int]
+    PYCHRONY_BAD_COUNT: Final[int]
+    # pychrony_mode: how an exchange is (re)entered
+    PYCHRONY_START: Final[int]
+    PYCHRONY_RESUME: Final[int]
+    PYCHRONY_READABLE: Final[int]
+    PYCHRONY_NOWAIT: Final[int]
 
     # Sockets and sessions.
     def chrony_open_socket(self, address: _CharP, /) -> int: ...
@@ -110,6 +125,14 @@ class Lib:
     def chrony_get_field_constant_name(self, s: _CData, field: int, value: int, /) -> _CData: ...
     # pychrony's helpers (decl/pychrony_helpers.h).
     def pychrony_read_record(self, s: _CData, out: _CData, size: int, /) -> int: ...
+    def pychrony_strings_lock(self) -> None: ...
+    def pychrony_strings_unlock(self) -> None: ...
+    def pychrony_request(
+        self, s: _CData, x: _CData, report: _CharP, index: int, deadline: float, mode: int, /
+    ) -> int: ...
+    def pychrony_report(
+        self, s: _CData, x: _CData, report: _CharP, max_records: int, deadline: float, mode: int, /
+    ) -> int: ...
 
 ffi: FFI
 lib: Lib

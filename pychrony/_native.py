@@ -38,3 +38,8 @@ def load() -> tuple[FFI, Lib]:
             ) from exc
         _loaded = (ffi, lib)
     return _loaded
+
+
+def loaded() -> tuple[FFI, Lib] | None:
+    """``(ffi, lib)`` when :func:`load` has loaded them, else None (never loads)."""
+    return _loaded

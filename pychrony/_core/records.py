@@ -31,14 +31,61 @@ __all__ = [
     "read_fields",
     "read_value",
     "record_from_fields",
+    "record_from_packed",
+    "records_from_packed",
 ]
 
-# libchrony returns strings from one static buffer shared by every session in
-# the process, and CFFI releases the GIL during calls: serialise the fetch+copy.
-# It also guards the shared buffers of the one-call reader below. libchrony
-# formats addresses into that buffer when asked a field's content too, so a
-# whole record is read under it; reentrant, as read_value takes it again.
-_STRING_LOCK = threading.RLock()
+
+class _StringsLock:
+    """The lock over libchrony's shared string buffer, for Python and C alike.
+
+    libchrony returns strings from one static buffer shared by every session
+    in the process, and CFFI releases the GIL during calls: the fetch and
+    copy of a string must be serialised. libchrony formats addresses into
+    that buffer when asked a field's content too, so a whole record is read
+    under it. The exchange helpers in C pack records with no GIL, under a C
+    mutex (``pychrony_strings_lock``); this lock holds that mutex too while a
+    Python thread holds it (outermost level only: it is reentrant, as
+    read_value takes it again), so both kinds of reader exclude each other.
+    Before the extension is loaded no C reader can run, and only the Python
+    lock is taken.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._c_held = False
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Take the lock (and the C mutex at the outermost level)."""
+        if not self._lock.acquire(blocking, timeout):
+            return False
+        if self._depth == 0:
+            loaded = _native.loaded()
+            if loaded is not None:
+                loaded[1].pychrony_strings_lock()  # GIL released while it waits
+            self._c_held = loaded is not None
+        self._depth += 1
+        return True
+
+    def release(self) -> None:
+        """Release one level (and the C mutex with the last)."""
+        self._depth -= 1
+        if self._depth == 0 and self._c_held:
+            self._c_held = False
+            loaded = _native.loaded()
+            assert loaded is not None  # held, so loaded when taken
+            loaded[1].pychrony_strings_unlock()
+        self._lock.release()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+_STRING_LOCK = _StringsLock()
 
 # The one-call reader's buffer; a record that does not fit is read field by
 # field instead (libchrony's largest record needs about 1 KiB). Below 65536:
@@ -356,13 +403,39 @@ class _Reader:
             if lengths < 0:
                 return None
             data: bytes = self.unpack(buffer, lengths & 0xFFFF)
-        key = data[: lengths >> 16]
-        layout = _LAYOUTS.get(key) or _layout_for(key)
-        return RawRecord(layout, layout.unpack(data), data)
+        return record_from_packed(data, lengths)
 
 
 # Every distinct layout seen, by its bytes.
 _LAYOUTS: dict[bytes, FieldLayout] = {}
+
+# The head of each record pychrony_report packs: its two lengths, as one int32.
+_HEAD = struct.Struct("=i").unpack_from
+
+
+def record_from_packed(data: bytes, lengths: int) -> RawRecord:
+    """The record ``pychrony_read_record`` packed into ``data``; ``lengths`` is its result."""
+    key = data[: lengths >> 16]
+    layout = _LAYOUTS.get(key) or _layout_for(key)
+    return RawRecord(layout, layout.unpack(data), data)
+
+
+def records_from_packed(data: bytes, into: list[RawRecord]) -> None:
+    """Append the records ``pychrony_report`` packed into ``data``, in order, to ``into``."""
+    pos = 0
+    end = len(data)
+    layout: FieldLayout | None = None
+    key = b""
+    while pos < end:
+        (lengths,) = _HEAD(data, pos)
+        pos += 4
+        record = data[pos : pos + (lengths & 0xFFFF)]
+        pos += lengths & 0xFFFF
+        # The records of a report share their layout: compare with the last one.
+        if layout is None or record[: lengths >> 16] != key:
+            key = record[: lengths >> 16]
+            layout = _LAYOUTS.get(key) or _layout_for(key)
+        into.append(RawRecord(layout, layout.unpack(record), record))
 
 
 def _layout_for(key: bytes) -> FieldLayout:

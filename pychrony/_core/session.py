@@ -27,7 +27,6 @@ with ``poll`` for :class:`~pychrony.ChronyConnection` and the generic layer,
 from __future__ import annotations
 
 import contextlib
-import enum
 import errno
 import math
 import os
@@ -36,13 +35,13 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
-from typing import Any, NamedTuple, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, NoReturn, TypeVar, cast
 
 from .. import _native
 from ..exceptions import (
     ChronyConnectionError,
     ChronyDataError,
+    ChronyError,
     ChronyPermissionError,
     ChronyTimeoutError,
 )
@@ -65,8 +64,15 @@ from .errors import (
     exception_for,
 )
 from .hints import with_hint
-from .records import _STRING_LOCK, RawField, RawRecord, read_fields
-from .sockets import WOULD_BLOCK, guard_socket, remove_client_socket_file
+from .records import (
+    _STRING_LOCK,
+    RawField,
+    RawRecord,
+    read_fields,
+    record_from_packed,
+    records_from_packed,
+)
+from .sockets import guard_socket, remove_client_socket_file
 from .timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryPolicy, budget, validate_timing
 from .tried import (
     UNREACHABLE_ERRNOS,
@@ -79,6 +85,7 @@ from .tried import (
 __all__ = [
     "MAX_RECORDS",
     "_STRING_LOCK",
+    "Call",
     "RawField",
     "RawRecord",
     "Session",
@@ -88,6 +95,9 @@ __all__ = [
     "drive_blocking",
     "validate_timing",
 ]
+
+if TYPE_CHECKING:
+    from .._libchrony_cffi import Lib
 
 T = TypeVar("T")
 
@@ -114,6 +124,12 @@ _RETIRE_GRACE = 0.5
 
 # The longest single poll() of the blocking driver, in seconds.
 _POLL_SLICE = 3600.0
+
+# The C exchange's record buffer per session: its first size (a tracking
+# record needs under 1 KiB), and the most it grows to when a report does not
+# fit (a report larger still is packed a buffer at a time).
+_BUFFER_FIRST = 4096
+_BUFFER_MOST = 1 << 20
 
 _RECONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ENOTCONN, errno.ENOENT, errno.EPIPE})
 
@@ -159,31 +175,22 @@ def _close_quietly(fd: int | None) -> None:
             os.close(fd)
 
 
-class _Outcome(enum.Enum):
-    """How one attempt of an exchange ended, short of the answer."""
+class Call(Generic[T]):
+    """One call's work for either driver: steps, and a blocking run in C.
 
-    ANSWERED = "answered"
-    LOST = "lost"  # no reply within the attempt's wait, or the send would have blocked
-    MALFORMED = "malformed"  # a damaged reply made libchrony give up on the request
-    REOPENED = "reopened"  # the socket was stale and has been reopened: resend at once
+    Calling it builds the call's :data:`Steps` for a deadline (what the
+    asyncio driver and :func:`drive_blocking` run); :meth:`Session.run` calls
+    :attr:`blocking` instead, which lets C wait for the socket.
+    """
 
+    __slots__ = ("blocking", "steps")
 
-@dataclass
-class _Exchange:
-    """The state of one request's exchange across its attempts."""
+    def __init__(self, steps: Callable[[float], Steps[T]], blocking: Callable[[float], T]) -> None:
+        self.steps = steps
+        self.blocking = blocking
 
-    what: str
-    deadline: float
-    waits: Iterator[float]  # the policy's waits, one per attempt
-    wait: float = 0.0
-    attempts: int = 0
-    reopened: bool = False
-
-    def __post_init__(self) -> None:
-        self.wait = next(self.waits)
-
-    def attempt_end(self) -> float:
-        return min(time.monotonic() + self.wait, self.deadline)
+    def __call__(self, deadline: float) -> Steps[T]:
+        return self.steps(deadline)
 
 
 class Session:
@@ -213,6 +220,7 @@ class Session:
     ) -> None:
         self.requested_address = validate_address(address)
         self.policy = RetryPolicy.of(timeout, retries)
+        self._budget = self.policy.budget  # read on every call; the policy is frozen
         self._lock = threading.RLock()
         # The blocking driver's poll object, kept across calls (used under _lock).
         self._pollers: dict[int, Any] = {}
@@ -225,6 +233,10 @@ class Session:
         self._resolved: dict[str, tuple[str, ...]] = {}
         self._lookup_failures: dict[str, ResolutionError] = {}
         self._attempts: Attempts | None = None
+        # The C exchange's state (pychrony_exchange *) and the buffers it points to.
+        self._x: Any = None
+        self._x_keep: list[Any] = []
+        self._unpack: Any = None  # ffi.unpack, once the state exists
 
     # -- state ---------------------------------------------------------------
 
@@ -256,7 +268,7 @@ class Session:
     @property
     def budget(self) -> float:
         """Seconds one call may take at most."""
-        return self.policy.budget
+        return self._budget
 
     def describe(self) -> str:
         """The address for messages: the one in use, else the one asked for.
@@ -443,6 +455,7 @@ class Session:
         """
         self._lock = threading.RLock()  # it may have been held by a parent thread
         self._pollers = {}
+        self._x = None  # it polls the parent's exit pipe
         if self._finalizer is not None:
             self._finalizer.detach()
             self._finalizer = None
@@ -478,7 +491,7 @@ class Session:
             ChronyTimeoutError: the budget ran out (also while the session was busy).
             ChronyConnectionError: the interpreter is exiting.
         """
-        limit = self.budget
+        limit = self._budget
         deadline = time.monotonic() + limit
         if lifecycle.exiting():
             lifecycle.wait_for_cleanup(limit)
@@ -496,17 +509,18 @@ class Session:
                 # Queued behind the call in flight when exit began: end now, so
                 # retire() gets the session as soon as that call is over.
                 raise self._exiting_error()
+            if type(steps) is Call:
+                return steps.blocking(deadline)  # type: ignore[no-any-return]
             return drive_blocking(steps(deadline), self._pollers)
         finally:
             lock.release()
 
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
+    def hold(self) -> None:
         """Hold the session for a call driven elsewhere (the asyncio driver), never waiting.
 
         The asyncio driver serialises its own tasks; holding the lock as well
         keeps :meth:`retire` from freeing the C session under a call running
-        on an event loop in another thread.
+        on an event loop in another thread. End it with :meth:`unhold`.
 
         Raises:
             ChronyConnectionError: the interpreter is exiting, or another
@@ -519,10 +533,19 @@ class Session:
                 f"the connection to {self.describe()} is in use by another thread; "
                 "an asynchronous connection belongs to one event loop"
             )
+
+    def unhold(self) -> None:
+        """End what :meth:`hold` began."""
+        self._lock.release()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """:meth:`hold` for the length of a ``with`` block."""
+        self.hold()
         try:
             yield
         finally:
-            self._lock.release()
+            self.unhold()
 
     def record_count(self, report: str) -> int:
         """Number of records chronyd holds for ``report``.
@@ -541,48 +564,228 @@ class Session:
         return self.run(self.records_steps(report), f"{report} report")
 
     # Validation happens when these are called, before any budget starts;
-    # the returned function builds the steps for a given deadline.
+    # the returned Call builds the steps (or runs blocking) for a deadline.
 
-    def record_count_steps(self, report: str) -> Callable[[float], Steps[int]]:
+    def record_count_steps(self, report: str) -> Call[int]:
         """Steps asking for ``report``'s record count (validated now)."""
         report_b = _report_bytes(report)
-        return lambda deadline: self._count(report, report_b, deadline)
+        request = self._lib().pychrony_request
+        return Call(
+            lambda deadline: self._count(report, report_b, deadline),
+            lambda deadline: self._counted(
+                report, self._run_blocking(request, (report_b, -1, deadline), report)
+            ),
+        )
 
-    def record_steps(self, report: str, index: int) -> Callable[[float], Steps[RawRecord]]:
+    def record_steps(self, report: str, index: int) -> Call[RawRecord]:
         """Steps fetching record ``index`` of ``report`` (validated now)."""
         report_b = _report_bytes(report)
         _check_index(index)
-        return lambda deadline: self._record(report, report_b, index, deadline)
+        request = self._lib().pychrony_request
 
-    def records_steps(self, report: str) -> Callable[[float], Steps[list[RawRecord]]]:
+        def blocking(deadline: float) -> RawRecord:
+            n = self._run_blocking(request, (report_b, index, deadline), report)
+            return self._record_of(n, report, index)
+
+        return Call(lambda deadline: self._record(report, report_b, index, deadline), blocking)
+
+    def records_steps(self, report: str) -> Call[list[RawRecord]]:
         """Steps fetching every record of ``report`` (validated now)."""
         report_b = _report_bytes(report)
 
-        def steps(deadline: float) -> Steps[list[RawRecord]]:
-            count = yield from self._count(report, report_b, deadline)
-            found = []
-            for i in range(count):
-                if i and time.monotonic() >= deadline:
-                    # Replies that come fast never reach a resend's deadline
-                    # check; a huge count must still end within the budget.
-                    raise self._timeout(
-                        f"{report} report from {self.describe()}: the budget of "
-                        f"{self.budget:g} s ran out after {i} of {count} records "
-                        f"({self.policy.describe()})"
-                    )
-                found.append((yield from self._record(report, report_b, i, deadline)))
-            return found
+        def blocking(deadline: float) -> list[RawRecord]:
+            lib = self._lib()
+            args = (report_b, MAX_RECORDS, deadline)
+            found: list[RawRecord] = []
+            n = self._run_blocking(lib.pychrony_report, args, report)
+            while n == lib.PYCHRONY_NO_ROOM:
+                self._overflow(found, report)
+                n = self._run_blocking(lib.pychrony_report, args, report, lib.PYCHRONY_RESUME)
+            return self._records_of(found, report)
 
-        return steps
+        return Call(lambda deadline: self._records(report, report_b, deadline), blocking)
 
     def _count(self, report: str, report_b: bytes, deadline: float) -> Steps[int]:
-        _, lib = _native.load()
-        yield from self._exchange(
-            lambda s: lib.chrony_request_report_number_records(s, report_b),
-            f"{report} report",
-            deadline,
-        )
-        count = int(lib.chrony_get_report_number_records(self._state["session"]))
+        lib = self._lib()
+        n = yield from self._steps(lib.pychrony_request, (report_b, -1, deadline), report)
+        return self._counted(report, n)
+
+    def _record(
+        self, report: str, report_b: bytes, index: int, deadline: float
+    ) -> Steps[RawRecord]:
+        lib = self._lib()
+        n = yield from self._steps(lib.pychrony_request, (report_b, index, deadline), report)
+        return self._record_of(n, report, index)
+
+    def _records(self, report: str, report_b: bytes, deadline: float) -> Steps[list[RawRecord]]:
+        lib = self._lib()
+        args = (report_b, MAX_RECORDS, deadline)
+        found: list[RawRecord] = []
+        n = yield from self._steps(lib.pychrony_report, args, report)
+        while n == lib.PYCHRONY_NO_ROOM:
+            self._overflow(found, report)
+            n = yield from self._steps(lib.pychrony_report, args, report, lib.PYCHRONY_RESUME)
+        return self._records_of(found, report)
+
+    # -- one request's exchange ----------------------------------------------
+    #
+    # The exchange runs in C (decl/pychrony_helpers.c, one call per record,
+    # or per report): send -> await the reply -> (lost: resend with a doubled
+    # wait) until the answer, the last attempt or the deadline; then it packs
+    # the record. It comes back to Python only for what needs Python, each an
+    # outcome below 0 that _resolve deals with: a stale socket to reopen
+    # (chronyd was restarted; then it resends at once), an error to raise, a
+    # signal's handlers to run (EINTR), the exit cleanup (lifecycle's pipe,
+    # polled beside the socket), and for the asyncio driver each wait.
+
+    @staticmethod
+    def _lib() -> Lib:
+        return _native.load()[1]
+
+    def _exchange_state(self) -> Any:
+        """The C exchange's state for this session, pointed at its socket (open it first)."""
+        x = self._x
+        if x is None:
+            ffi, _ = _native.load()
+            x = ffi.new("pychrony_exchange *")
+            waits = ffi.new("double[]", list(self.policy.waits()))
+            x.waits = waits
+            x.attempts_max = self.policy.attempts
+            # A forked child gets a new pipe and forgets this state (forget_inherited).
+            x.wake_fd = lifecycle.wake_fd()
+            self._x_keep = [waits]
+            self._x = x
+            self._unpack = ffi.unpack
+            self._grow(_BUFFER_FIRST)
+        x.fd = self._state["fd"]
+        return x
+
+    def _grow(self, size: int | None = None) -> None:
+        """Give the exchange a larger record buffer (double, up to _BUFFER_MOST)."""
+        x = self._x
+        size = size or min(2 * x.size, _BUFFER_MOST)
+        if size != x.size:
+            ffi, _ = _native.load()
+            out = ffi.new("char[]", size)
+            x.out, x.size = out, size
+            self._x_keep[1:] = [out]
+
+    def _run_blocking(
+        self, call: Callable[..., int], args: tuple[Any, ...], report: str, mode: int = 0
+    ) -> int:
+        """Run a C exchange to its end, waiting in C; return its result (>= 0, or NO_ROOM)."""
+        state = self._state
+        if state["session"] is None:
+            self.open(args[-1])  # the call's deadline bounds a host name's lookup too
+        x = self._x
+        if x is None or x.fd != state["fd"]:
+            x = self._exchange_state()
+        try:
+            n = call(state["session"], x, *args, mode)
+            while n < 0:
+                mode = self._resolve(x, n, report)
+                if mode < 0:
+                    return n
+                n = call(state["session"], x, *args, mode)
+            return n
+        except ChronyError:
+            raise
+        except BaseException:
+            # A signal's handler raised (KeyboardInterrupt) with a reply
+            # outstanding: close, so the late reply dies with the socket and
+            # the next call starts on a fresh one.
+            self.close()
+            raise
+
+    def _steps(
+        self, call: Callable[..., int], args: tuple[Any, ...], report: str, mode: int = 0
+    ) -> Steps[int]:
+        """A C exchange as steps: its waits are yielded to the driver (asyncio's loop).
+
+        A driver that abandons the steps while a reply is outstanding (a
+        cancelled task, an interrupt) closes the generator: the session is then
+        closed, so a late reply dies with its socket and the next call starts
+        on a fresh one instead of inheriting libchrony's "needs response" state.
+        """
+        lib = self._lib()
+        self.open(args[-1])  # the call's deadline bounds a host name's lookup too
+        x = self._exchange_state()
+        state = self._state
+        mode |= lib.PYCHRONY_NOWAIT
+        try:
+            while True:
+                n = call(state["session"], x, *args, mode)
+                if n == lib.PYCHRONY_WANT_READ or n == lib.PYCHRONY_WANT_TIME:
+                    reading = n == lib.PYCHRONY_WANT_READ
+                    readable = yield Wait(x.fd if reading else -1, x.until)
+                    if lifecycle.exiting():
+                        raise self._exiting_error()  # exit's cleanup waits for this call
+                    mode = lib.PYCHRONY_NOWAIT | lib.PYCHRONY_RESUME
+                    if readable and reading:
+                        mode |= lib.PYCHRONY_READABLE
+                    continue
+                if n >= 0:
+                    return n
+                resume = self._resolve(x, n, report)
+                if resume < 0:
+                    return n
+                mode = resume | lib.PYCHRONY_NOWAIT
+        except GeneratorExit:
+            self.close()
+            raise
+
+    def _resolve(self, x: Any, n: int, report: str) -> int:
+        """Deal with outcome ``n`` (< 0) of a C exchange.
+
+        Returns the mode to resume the exchange in, or -1 when the outcome is
+        the caller's (NO_ROOM: the record is held, read it another way).
+
+        Raises:
+            ChronyError: the subclass for what went wrong.
+        """
+        lib = self._lib()
+        if n == lib.PYCHRONY_INTERRUPTED:
+            # The signal's handlers ran on the way here (at the return from
+            # C) and none raised: resume the same attempt.
+            return int(lib.PYCHRONY_RESUME)
+        if n == lib.PYCHRONY_NO_ROOM:
+            return -1
+        what = f"{report} report" if x.index < 0 else f"{report} report (record {x.index})"
+        if n == lib.PYCHRONY_FAILED:
+            code, os_errno = x.code, x.os_errno
+            if not x.reopened and _stale_socket(code, os_errno):
+                # The socket outlived chronyd (it was restarted): reopen once
+                # per request, and resend at once.
+                self._reopen()
+                x.fd = self._state["fd"]
+                x.reopened = 1
+                return int(lib.PYCHRONY_RESUME)
+            self._fail(code, what, os_errno)
+        if n == lib.PYCHRONY_TIMEOUT:
+            if x.malformed:
+                self._fail(ErrorCode.INVALID_RESPONSE, what, 0)
+            attempts = x.attempts
+            raise self._timeout(
+                f"{what} from {self.describe()}: no reply after {attempts} "
+                f"attempt{'s' if attempts > 1 else ''} ({self.policy.describe()})"
+            )
+        if n == lib.PYCHRONY_EXITING:
+            raise self._exiting_error()  # exit's cleanup waits for this call
+        if n == lib.PYCHRONY_BUDGET:
+            # Replies that come fast never reach a resend's deadline check; a
+            # huge count must still end within the budget.
+            raise self._timeout(
+                f"{report} report from {self.describe()}: the budget of "
+                f"{self.budget:g} s ran out after {x.index} of {x.count} records "
+                f"({self.policy.describe()})"
+            )
+        if n == lib.PYCHRONY_BAD_COUNT:
+            self._counted(report)
+        raise ChronyDataError(f"{what} from {self.describe()}: the exchange ended with {n}")
+
+    def _counted(self, report: str, _n: int = 0) -> int:
+        """The record count the exchange read, once it is plausible."""
+        count = int(self._x.count)
         if not 0 <= count <= MAX_RECORDS:
             raise ChronyDataError(
                 f"{report} report from {self.describe()}: implausible record count {count} "
@@ -591,146 +794,47 @@ class Session:
             )
         return count
 
-    def _record(
-        self, report: str, report_b: bytes, index: int, deadline: float
-    ) -> Steps[RawRecord]:
-        _, lib = _native.load()
-        yield from self._exchange(
-            lambda s: lib.chrony_request_record(s, report_b, index),
-            f"{report} report (record {index})",
-            deadline,
-        )
+    def _record_of(self, n: int, report: str, index: int) -> RawRecord:
+        """The record a C exchange answered with (``n``: its result)."""
+        if n < 0:  # NO_ROOM: libchrony holds it; read it field by field
+            record = self._read_held(report, index)
+            self._grow()
+            return record
+        try:
+            return record_from_packed(self._unpack(self._x.out, n & 0xFFFF), n)
+        except Exception as exc:
+            raise self._unreadable(report, index, exc) from exc
+
+    def _overflow(self, found: list[RawRecord], report: str) -> None:
+        """A report outgrew the buffer: take what it holds and the record libchrony holds."""
+        x = self._x
+        self._records_of(found, report)
+        found.append(self._read_held(report, x.index))
+        x.index += 1
+        x.used = 0
+        self._grow()
+
+    def _records_of(self, found: list[RawRecord], report: str) -> list[RawRecord]:
+        """``found`` with the records the C exchange packed appended."""
+        ffi, _ = _native.load()
+        x = self._x
+        try:
+            records_from_packed(ffi.unpack(x.out, x.used), found)
+        except Exception as exc:
+            raise self._unreadable(report, len(found), exc) from exc
+        return found
+
+    def _read_held(self, report: str, index: int) -> RawRecord:
         try:
             return read_fields(self._state["session"])
         except Exception as exc:  # whatever chronyd sent, never more than a data error
-            raise ChronyDataError(
-                f"{report} report from {self.describe()}: record {index} cannot be read: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
+            raise self._unreadable(report, index, exc) from exc
 
-    # -- one request's exchange ----------------------------------------------
-    #
-    # send -> await the reply -> (lost: resend with a doubled wait | stale
-    # socket: reopen and resend at once) until the answer, the last attempt
-    # or the deadline.
-
-    def _exchange(self, send: Callable[[Any], int], what: str, deadline: float) -> Steps[None]:
-        """Send a request and process replies until libchrony has its answer.
-
-        Yields a :class:`Wait` whenever the answer needs the socket to become
-        readable; the driver sends back whether it did. Reopens the socket once
-        per call when it turns out stale (chronyd was restarted), then resends
-        with doubling waits until ``deadline``. A send that would block (a
-        stopped chronyd's full queue) is a lost attempt: no call ever blocks.
-
-        A driver that abandons the steps while a reply is outstanding (a
-        cancelled task, an interrupt) closes the generator: the session is then
-        closed, so a late reply dies with its socket and the next call starts
-        on a fresh one instead of inheriting libchrony's "needs response" state.
-        """
-        self.open(deadline)
-        exchange = _Exchange(what, deadline, self.policy.waits())
-        try:
-            while True:
-                exchange.attempts += 1
-                outcome = yield from self._attempt(send, exchange)
-                if outcome is _Outcome.ANSWERED:
-                    return
-                if outcome is not _Outcome.REOPENED:
-                    self._prepare_resend(exchange, outcome)
-        except GeneratorExit:
-            self.close()
-            raise
-
-    def _attempt(self, send: Callable[[Any], int], exchange: _Exchange) -> Steps[_Outcome]:
-        """One attempt: send the request, then await its reply for this attempt's wait."""
-        sent = self._send(send, exchange)
-        if sent is not None:
-            if sent is _Outcome.LOST:
-                yield from self._idle(exchange.attempt_end())
-            return sent
-        return (yield from self._await_reply(exchange, exchange.attempt_end()))
-
-    def _send(self, send: Callable[[Any], int], exchange: _Exchange) -> _Outcome | None:
-        """Send the request; None when it went out, else why the attempt ended."""
-        code = send(self._state["session"])
-        # errno and the stale-socket check only matter on failure; on the hot
-        # path they would cost as much as the C call itself.
-        if code == ErrorCode.OK:
-            return None
-        ffi, _ = _native.load()
-        os_errno = ffi.errno
-        if code == ErrorCode.SEND_FAILED and os_errno in WOULD_BLOCK:
-            return _Outcome.LOST  # chronyd's queue is full: it is not reading
-        if self._reopen_if_stale(exchange, code, os_errno):
-            return _Outcome.REOPENED
-        self._fail(code, exchange.what, os_errno)
-
-    def _await_reply(self, exchange: _Exchange, until: float) -> Steps[_Outcome]:
-        """Process replies until libchrony has its answer or ``until`` passes."""
-        ffi, lib = _native.load()
-        session = self._state["session"]
-        while lib.chrony_needs_response(session):
-            if time.monotonic() >= until:
-                return _Outcome.LOST
-            readable = yield Wait(self._state["fd"], until)
-            if lifecycle.exiting():
-                raise self._exiting_error()  # exit's cleanup waits for this call
-            if not readable:
-                continue
-            code = lib.chrony_process_response(session)
-            if code != ErrorCode.OK:
-                outcome = self._reply_failure(exchange, code, ffi.errno)
-                if outcome is _Outcome.LOST:
-                    # Answering ntpdata and authdata, libchrony sends a
-                    # second request itself; that send found the queue full.
-                    yield from self._idle(until)
-                if outcome is not None:
-                    return outcome
-        return _Outcome.ANSWERED
-
-    def _reply_failure(self, exchange: _Exchange, code: int, os_errno: int) -> _Outcome | None:
-        """What a failed ``chrony_process_response`` means; None: keep waiting."""
-        if os_errno in WOULD_BLOCK and code in (ErrorCode.SEND_FAILED, ErrorCode.RECV_FAILED):
-            # recv: nothing to read after all (the request stays pending);
-            # send: libchrony's follow-up request met a full queue.
-            return None if code == ErrorCode.RECV_FAILED else _Outcome.LOST
-        if self._reopen_if_stale(exchange, code, os_errno):
-            return _Outcome.REOPENED
-        if code == ErrorCode.INVALID_RESPONSE:
-            # A datagram damaged in transit (truncated): libchrony has given
-            # up on the request, so count it as a lost attempt and resend now
-            # rather than fail on one packet.
-            return _Outcome.MALFORMED
-        self._fail(code, exchange.what, os_errno)
-
-    def _reopen_if_stale(self, exchange: _Exchange, code: int, os_errno: int) -> bool:
-        """Reopen once per exchange when the socket outlived chronyd (it was restarted)."""
-        if exchange.reopened or not _stale_socket(code, os_errno):
-            return False
-        exchange.reopened = True
-        self._reopen()
-        return True
-
-    def _prepare_resend(self, exchange: _Exchange, outcome: _Outcome) -> None:
-        """Take the next attempt's (longer) wait, or end the exchange when none is left."""
-        if time.monotonic() < exchange.deadline and exchange.attempts <= self.retries:
-            exchange.wait = next(exchange.waits, exchange.wait)
-            return
-        if outcome is _Outcome.MALFORMED:
-            self._fail(ErrorCode.INVALID_RESPONSE, exchange.what, 0)
-        attempts = exchange.attempts
-        raise self._timeout(
-            f"{exchange.what} from {self.describe()}: no reply after {attempts} "
-            f"attempt{'s' if attempts > 1 else ''} ({self.policy.describe()})"
+    def _unreadable(self, report: str, index: int, exc: Exception) -> ChronyDataError:
+        return ChronyDataError(
+            f"{report} report from {self.describe()}: record {index} cannot be read: "
+            f"{type(exc).__name__}: {exc}"
         )
-
-    def _idle(self, until: float) -> Steps[None]:
-        """Wait until ``until`` without reading the socket (nothing is pending)."""
-        while time.monotonic() < until:
-            yield Wait(-1, until)
-            if lifecycle.exiting():
-                raise self._exiting_error()
 
     def _timeout(self, message: str) -> ChronyTimeoutError:
         self.close()  # late replies die with the socket; a later call starts clean
