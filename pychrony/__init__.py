@@ -26,42 +26,70 @@ from .exceptions import (
     ChronyPermissionError,
     ChronyTimeoutError,
 )
-from .models import (
-    Activity,
-    AuthData,
-    AuthMode,
-    KeyType,
-    LeapStatus,
-    NTPData,
-    NTPFlags,
-    NTPMode,
-    RTCData,
-    SelectData,
-    SelectOptions,
-    SelectState,
-    ServerStats,
-    Smoothing,
-    SmoothingFlags,
-    Source,
-    SourceMode,
-    SourceState,
-    SourceStats,
-    TimestampSource,
-    TrackingStatus,
-    Transport,
-)
+from .models import Transport
 
 if TYPE_CHECKING:
     from .aio import AsyncChronyConnection
     from .fleet import ServerResult, gather, gather_sync
+    from .models import (
+        Activity,
+        AuthData,
+        AuthMode,
+        KeyType,
+        LeapStatus,
+        NTPData,
+        NTPFlags,
+        NTPMode,
+        RTCData,
+        SelectData,
+        SelectOptions,
+        SelectState,
+        ServerStats,
+        Smoothing,
+        SmoothingFlags,
+        Source,
+        SourceMode,
+        SourceState,
+        SourceStats,
+        TimestampSource,
+        TrackingStatus,
+    )
 
 # The asyncio-based parts load on first use: asyncio alone takes longer to
-# import than the rest of pychrony, and a blocking caller never needs it.
+# import than the rest of pychrony, and a blocking caller never needs it. The
+# models load per subject (pychrony.models does that), so a caller of
+# get_tracking() builds the tracking model only.
 _LAZY = {
     "AsyncChronyConnection": "aio",
     "ServerResult": "fleet",
     "gather": "fleet",
     "gather_sync": "fleet",
+    **dict.fromkeys(
+        (
+            "Activity",
+            "AuthData",
+            "AuthMode",
+            "KeyType",
+            "LeapStatus",
+            "NTPData",
+            "NTPFlags",
+            "NTPMode",
+            "RTCData",
+            "SelectData",
+            "SelectOptions",
+            "SelectState",
+            "ServerStats",
+            "Smoothing",
+            "SmoothingFlags",
+            "Source",
+            "SourceMode",
+            "SourceState",
+            "SourceStats",
+            "TimestampSource",
+            "TrackingStatus",
+        ),
+        "models",
+    ),
 }
 
 

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._core.session import Session, Steps
 from ._core.session_info import SessionInfo
 from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ._fetch import typed_steps
 from .libchrony._generic import GenericReports
-from .models import (
-    Activity,
-    AuthData,
-    NTPData,
-    RTCData,
-    SelectData,
-    ServerStats,
-    Smoothing,
-    Source,
-    SourceStats,
-    TrackingStatus,
-    catalog,
-)
+from .models import catalog
 from .models.catalog import ManyReport, OneReport, OptionalReport, ReportSpec
+
+if TYPE_CHECKING:
+    # Only the getters' annotations name the models; each loads with its report.
+    from .models import (
+        Activity,
+        AuthData,
+        NTPData,
+        RTCData,
+        SelectData,
+        ServerStats,
+        Smoothing,
+        Source,
+        SourceStats,
+        TrackingStatus,
+    )
 
 __all__ = ["ChronyConnection"]
 

@@ -42,9 +42,10 @@ The generic methods (:class:`GenericReports`) exist on
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .._core.constants import ErrorCode
 from .._core.timespec import TimeSpec
-from ._chrony import Chrony, connect
 from ._errors import (
     AuthorizationError,
     ChronyException,
@@ -56,6 +57,22 @@ from ._errors import (
 )
 from ._generic import GenericReports
 from ._records import ChronyFieldContent, ChronyFieldType, FieldValue, Record, Report
+
+if TYPE_CHECKING:
+    from ._chrony import Chrony, connect
+
+
+def __getattr__(name: str) -> Any:
+    # The generic connection loads on first use: ChronyConnection shares only
+    # GenericReports with it, and imports this package for that.
+    if name not in ("Chrony", "connect"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _chrony
+
+    value = getattr(_chrony, name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AuthorizationError",

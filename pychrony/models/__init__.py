@@ -26,14 +26,44 @@ measures), ``_declare`` (declaring a field, decoding a record), ``_convert``
 later).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .._core.address import Transport
-from .auth import AuthData, AuthMode, KeyType
-from .clock import RTCData, Smoothing, SmoothingFlags
-from .ntp import NTPData, NTPFlags, NTPMode, TimestampSource
-from .selection import SelectData, SelectOptions, SelectState
-from .server import ServerStats
-from .sources import Activity, Source, SourceMode, SourceState, SourceStats
-from .tracking import LeapStatus, TrackingStatus
+
+if TYPE_CHECKING:
+    from .auth import AuthData, AuthMode, KeyType
+    from .clock import RTCData, Smoothing, SmoothingFlags
+    from .ntp import NTPData, NTPFlags, NTPMode, TimestampSource
+    from .selection import SelectData, SelectOptions, SelectState
+    from .server import ServerStats
+    from .sources import Activity, Source, SourceMode, SourceState, SourceStats
+    from .tracking import LeapStatus, TrackingStatus
+
+# Each subject loads on first use: a caller of get_tracking() needs the
+# tracking model only, and each model costs a dataclass build at import.
+_SUBJECT_OF = {
+    **dict.fromkeys(("AuthData", "AuthMode", "KeyType"), "auth"),
+    **dict.fromkeys(("RTCData", "Smoothing", "SmoothingFlags"), "clock"),
+    **dict.fromkeys(("NTPData", "NTPFlags", "NTPMode", "TimestampSource"), "ntp"),
+    **dict.fromkeys(("SelectData", "SelectOptions", "SelectState"), "selection"),
+    "ServerStats": "server",
+    **dict.fromkeys(("Activity", "Source", "SourceMode", "SourceState", "SourceStats"), "sources"),
+    **dict.fromkeys(("LeapStatus", "TrackingStatus"), "tracking"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    subject = _SUBJECT_OF.get(name)
+    if subject is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{subject}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Activity",

@@ -9,15 +9,17 @@ the test kit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final, Generic, TypeVar
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .auth import AuthData
-from .clock import RTCData, Smoothing
-from .ntp import NTPData
-from .selection import SelectData
-from .server import ServerStats
-from .sources import Activity, Source, SourceStats
-from .tracking import TrackingStatus
+if TYPE_CHECKING:
+    from .auth import AuthData
+    from .clock import RTCData, Smoothing
+    from .ntp import NTPData
+    from .selection import SelectData
+    from .server import ServerStats
+    from .sources import Activity, Source, SourceStats
+    from .tracking import TrackingStatus
 
 __all__ = [
     "ACTIVITY",
@@ -97,42 +99,69 @@ class OptionalReport(ReportSpec[M_co]):
     may_be_disabled: bool = field(default=True, init=False)
 
 
-#: ``chronyc tracking``: one :class:`~pychrony.TrackingStatus`.
-TRACKING: Final = OneReport("tracking", "get_tracking", TrackingStatus)
-#: ``chronyc sources``: a list of :class:`~pychrony.Source`.
-SOURCES: Final = ManyReport("sources", "get_sources", Source)
-#: ``chronyc sourcestats``: a list of :class:`~pychrony.SourceStats`.
-SOURCESTATS: Final = ManyReport("sourcestats", "get_source_stats", SourceStats)
-#: ``chronyc selectdata``: a list of :class:`~pychrony.SelectData` (Unix socket before chronyd 4.7).
-SELECTDATA: Final = ManyReport("selectdata", "get_select_data", SelectData, over_udp=False)
-#: ``chronyc activity``: one :class:`~pychrony.Activity`.
-ACTIVITY: Final = OneReport("activity", "get_activity", Activity)
-#: ``chronyc authdata``: a list of :class:`~pychrony.AuthData` (Unix socket before chronyd 4.7).
-AUTHDATA: Final = ManyReport("authdata", "get_auth_data", AuthData, over_udp=False)
-#: ``chronyc ntpdata``: a list of :class:`~pychrony.NTPData` (Unix socket before chronyd 4.7).
-NTPDATA: Final = ManyReport("ntpdata", "get_ntp_data", NTPData, over_udp=False)
-#: ``chronyc serverstats``: one :class:`~pychrony.ServerStats` (Unix socket before chronyd 4.7).
-SERVERSTATS: Final = OneReport("serverstats", "get_server_stats", ServerStats, over_udp=False)
-#: ``chronyc rtcdata``: one :class:`~pychrony.RTCData`, or None when RTC tracking is off.
-RTCDATA: Final = OptionalReport("rtcdata", "get_rtc_data", RTCData)
-#: ``chronyc smoothing``: one :class:`~pychrony.Smoothing`, or None without ``smoothtime``.
-SMOOTHING: Final = OptionalReport("smoothing", "get_smoothing", Smoothing)
+if TYPE_CHECKING:
+    #: ``chronyc tracking``: one :class:`~pychrony.TrackingStatus`.
+    TRACKING: OneReport[TrackingStatus]
+    #: ``chronyc sources``: a list of :class:`~pychrony.Source`.
+    SOURCES: ManyReport[Source]
+    #: ``chronyc sourcestats``: a list of :class:`~pychrony.SourceStats`.
+    SOURCESTATS: ManyReport[SourceStats]
+    #: ``chronyc selectdata``: a list of :class:`~pychrony.SelectData`
+    #: (Unix socket before chronyd 4.7).
+    SELECTDATA: ManyReport[SelectData]
+    #: ``chronyc activity``: one :class:`~pychrony.Activity`.
+    ACTIVITY: OneReport[Activity]
+    #: ``chronyc authdata``: a list of :class:`~pychrony.AuthData` (Unix socket before chronyd 4.7).
+    AUTHDATA: ManyReport[AuthData]
+    #: ``chronyc ntpdata``: a list of :class:`~pychrony.NTPData` (Unix socket before chronyd 4.7).
+    NTPDATA: ManyReport[NTPData]
+    #: ``chronyc serverstats``: one :class:`~pychrony.ServerStats` (Unix socket before chronyd 4.7).
+    SERVERSTATS: OneReport[ServerStats]
+    #: ``chronyc rtcdata``: one :class:`~pychrony.RTCData`, or None when RTC tracking is off.
+    RTCDATA: OptionalReport[RTCData]
+    #: ``chronyc smoothing``: one :class:`~pychrony.Smoothing`, or None without ``smoothtime``.
+    SMOOTHING: OptionalReport[Smoothing]
+    # Every report, in libchrony's order.
+    REPORTS: tuple[ReportSpec[Any], ...]
 
-# libchrony's order.
-REPORTS: tuple[ReportSpec[Any], ...] = (
-    TRACKING,
-    SOURCES,
-    SOURCESTATS,
-    SELECTDATA,
-    ACTIVITY,
-    AUTHDATA,
-    NTPDATA,
-    SERVERSTATS,
-    RTCDATA,
-    SMOOTHING,
-)
+# Every report in libchrony's order: its kind, its getter, the module and class
+# of its model, and whether chronyd 4.3-4.6 serves it over UDP. Its constant is
+# the name in capitals. An entry is built on first use, so a caller of one
+# report imports that report's model only (each model is a dataclass built at
+# import, and ``import pychrony`` should not pay for ten).
+_DECLARED: dict[str, tuple[type[ReportSpec[Any]], str, str, str, bool]] = {
+    "tracking": (OneReport, "get_tracking", "tracking", "TrackingStatus", True),
+    "sources": (ManyReport, "get_sources", "sources", "Source", True),
+    "sourcestats": (ManyReport, "get_source_stats", "sources", "SourceStats", True),
+    "selectdata": (ManyReport, "get_select_data", "selection", "SelectData", False),
+    "activity": (OneReport, "get_activity", "sources", "Activity", True),
+    "authdata": (ManyReport, "get_auth_data", "auth", "AuthData", False),
+    "ntpdata": (ManyReport, "get_ntp_data", "ntp", "NTPData", False),
+    "serverstats": (OneReport, "get_server_stats", "server", "ServerStats", False),
+    "rtcdata": (OptionalReport, "get_rtc_data", "clock", "RTCData", True),
+    "smoothing": (OptionalReport, "get_smoothing", "clock", "Smoothing", True),
+}
 
-_BY_NAME = {spec.name: spec for spec in REPORTS}
+
+def _entry(name: str) -> ReportSpec[Any]:
+    """The one entry of report ``name``, built and kept on first use."""
+    spec: ReportSpec[Any] | None = globals().get(name.upper())
+    if spec is None:
+        kind, method, module, model, over_udp = _DECLARED[name]
+        cls = getattr(import_module(f".{module}", __package__), model)
+        # setdefault keeps the first entry built when two threads race, so
+        # every caller sees the same object.
+        spec = globals().setdefault(name.upper(), kind(name, method, cls, over_udp=over_udp))
+    return spec
+
+
+def __getattr__(attribute: str) -> Any:
+    if attribute == "REPORTS":
+        return globals().setdefault("REPORTS", tuple(_entry(name) for name in _DECLARED))
+    name = attribute.lower()
+    if attribute.isupper() and name in _DECLARED:
+        return _entry(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
 
 
 def spec_for(name: str) -> ReportSpec[Any]:
@@ -141,8 +170,7 @@ def spec_for(name: str) -> ReportSpec[Any]:
     Raises:
         KeyError: no such report.
     """
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        known = ", ".join(_BY_NAME)
-        raise KeyError(f"unknown report {name!r}; known reports: {known}") from None
+    if name not in _DECLARED:
+        known = ", ".join(_DECLARED)
+        raise KeyError(f"unknown report {name!r}; known reports: {known}")
+    return _entry(name)
