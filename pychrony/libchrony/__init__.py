@@ -56,20 +56,29 @@ from ._errors import (
     ResponseError,
 )
 from ._generic import GenericReports
-from ._records import ChronyFieldContent, ChronyFieldType, FieldValue, Record, Report
 
 if TYPE_CHECKING:
     from ._chrony import Chrony, connect
+    from ._records import ChronyFieldContent, ChronyFieldType, FieldValue, Record, Report
+
+# The generic connection and its records load on first use: ChronyConnection
+# shares only GenericReports with this layer, and imports the package for it.
+_LAZY = {
+    "Chrony": "_chrony",
+    "connect": "_chrony",
+    **dict.fromkeys(
+        ("ChronyFieldContent", "ChronyFieldType", "FieldValue", "Record", "Report"), "_records"
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The generic connection loads on first use: ChronyConnection shares only
-    # GenericReports with it, and imports this package for that.
-    if name not in ("Chrony", "connect"):
+    module = _LAZY.get(name)
+    if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from . import _chrony
+    from importlib import import_module
 
-    value = getattr(_chrony, name)
+    value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 

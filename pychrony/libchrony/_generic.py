@@ -7,13 +7,16 @@ and :class:`pychrony.ChronyConnection`, so the generic methods exist once.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from .._core.constants import ErrorCode
 from .._core.report_names import supported_reports
 from .._core.session import Session
 from ..models.catalog import spec_for
 from ._errors import AuthorizationError, ResponseError, translated
-from ._records import Record, Report
+
+if TYPE_CHECKING:
+    from ._records import Record, Report
 
 __all__ = ["SKIPPED_CODES", "GenericReports"]
 
@@ -89,6 +92,8 @@ class GenericReports:
             IndexError: a negative ``record_index``.
             TypeError: arguments of the wrong type.
         """
+        from ._records import Record  # loads on first use, not with ChronyConnection
+
         session = self._generic_session()
         with translated():
             raw = session.record(report_name, record_index)
@@ -103,6 +108,8 @@ class GenericReports:
             AuthorizationError: chronyd refused the report.
             ConnectionError: chronyd is unreachable or did not answer in time.
         """
+        from ._records import Record, Report
+
         session = self._generic_session()
         with translated():
             raw = session.records(report_name)
@@ -118,6 +125,8 @@ class GenericReports:
         Raises:
             The same as :meth:`get_record`.
         """
+        from ._records import Record
+
         session = self._generic_session()
         with translated():
             count = session.record_count(report_name)

@@ -47,7 +47,6 @@ PYCHRONY_AT_IMPORT = frozenset(
         "pychrony.libchrony",
         "pychrony.libchrony._errors",
         "pychrony.libchrony._generic",
-        "pychrony.libchrony._records",
         "pychrony.models",
         "pychrony.models._declare",
         "pychrony.models.catalog",
