@@ -40,6 +40,9 @@ default_role = "py:obj"
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
+# Names some modules import for annotations only (so ``import pychrony`` does
+# not load them), which autodoc therefore cannot evaluate.
+autodoc_type_aliases = {"datetime": "datetime.datetime"}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False

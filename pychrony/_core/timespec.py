@@ -8,7 +8,10 @@ they return the same class.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = ["TimeSpec", "as_chronyc_reads"]
 
@@ -75,6 +78,9 @@ class TimeSpec:
             OverflowError: the time is outside the range ``datetime`` can hold.
             ValueError: likewise, on some platforms.
         """
+        # datetime loads here, not with pychrony: the models carry float seconds.
+        from datetime import datetime, timezone
+
         base = datetime.fromtimestamp(self.tv_sec, tz=timezone.utc)
         return base.replace(microsecond=self.tv_nsec // 1000)
 
@@ -83,6 +89,8 @@ class TimeSpec:
 
         Falls back to ``<seconds>.<nanoseconds>`` for times ``datetime`` cannot hold.
         """
+        from datetime import datetime, timezone
+
         try:
             base = datetime.fromtimestamp(self.tv_sec, tz=timezone.utc)
         except (OverflowError, ValueError, OSError):

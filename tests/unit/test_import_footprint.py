@@ -58,8 +58,8 @@ PYCHRONY_AT_IMPORT = frozenset(
 # that ``import pychrony`` may load, on every supported Python. The heavy ones
 # are here for a reason: dataclasses (and the inspect, ast, dis and tokenize
 # it imports) for the frozen models and policies, socket and select for the
-# session, datetime for TimeSpec, enum and typing throughout. Python 3.10's re
-# is the sre_* modules.
+# session, enum and typing throughout; datetime is not (only TimeSpec's
+# conversions use it). Python 3.10's re is the sre_* modules.
 STDLIB_ALLOWED = frozenset(
     {
         "array",
@@ -70,7 +70,6 @@ STDLIB_ALLOWED = frozenset(
         "copy",
         "copyreg",
         "dataclasses",
-        "datetime",
         "dis",
         "enum",
         "errno",
