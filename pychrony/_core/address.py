@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import socket
@@ -176,6 +175,8 @@ def host_of(address: str) -> str:
 
 
 def _is_ip(host: str) -> bool:
+    import ipaddress  # on first use: a Unix socket address never needs it
+
     try:
         ipaddress.ip_address(host)
     except ValueError:

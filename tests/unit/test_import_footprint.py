@@ -77,7 +77,6 @@ STDLIB_ALLOWED = frozenset(
         "genericpath",
         "importlib",
         "inspect",
-        "ipaddress",
         "itertools",
         "keyword",
         "linecache",
