@@ -296,6 +296,13 @@ def import_times(v2_python: Path | None, runs: int) -> dict[str, float]:
     if v2_python is not None:
         commands["v2 bare"] = [str(v2_python), "-c", "pass"]
         commands["v2"] = [str(v2_python), "-c", "import pychrony"]
+    # An installed pychrony has its bytecode compiled (pip does it at install);
+    # an editable checkout run under PYTHONDONTWRITEBYTECODE would compile every
+    # module on every import instead, timing the compiler, not the import. One
+    # import with writing allowed leaves the caches the samples then read.
+    writable = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for argv in commands.values():
+        subprocess.run(argv, check=True, cwd=HERE, env=writable)
     samples: dict[str, list[float]] = {k: [] for k in commands}
     for _ in range(runs):
         for name, argv in commands.items():
