@@ -72,6 +72,11 @@ _LAZY = {
 }
 
 
+def __dir__() -> list[str]:
+    # The lazy names too, before their first use (for completion and help()).
+    return sorted({*globals(), *__all__})
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:

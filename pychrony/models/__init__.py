@@ -54,6 +54,11 @@ _SUBJECT_OF = {
 }
 
 
+def __dir__() -> list[str]:
+    # The lazy names too, before their first use (for completion and help()).
+    return sorted({*globals(), *__all__})
+
+
 def __getattr__(name: str) -> Any:
     subject = _SUBJECT_OF.get(name)
     if subject is None:

@@ -155,6 +155,11 @@ def _entry(name: str) -> ReportSpec[Any]:
     return spec
 
 
+def __dir__() -> list[str]:
+    # The lazy names too, before their first use (for completion and help()).
+    return sorted({*globals(), *__all__})
+
+
 def __getattr__(attribute: str) -> Any:
     if attribute == "REPORTS":
         return globals().setdefault("REPORTS", tuple(_entry(name) for name in _DECLARED))

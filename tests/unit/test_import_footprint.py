@@ -181,3 +181,13 @@ def test_the_catalogue_built_lazily_is_one_set_of_entries() -> None:
     assert all(catalog.spec_for(s.name) is s for s in catalog.REPORTS)
     assert all(getattr(catalog, s.name.upper()) is s for s in catalog.REPORTS)
     assert [s.name for s in catalog.REPORTS][:3] == ["tracking", "sources", "sourcestats"]
+
+
+def test_dir_lists_the_lazy_names_before_their_first_use() -> None:
+    loaded = _loaded_by(
+        "import pychrony, pychrony.libchrony, pychrony.models, pychrony.models.catalog as c\n"
+        "for module in (pychrony, pychrony.libchrony, pychrony.models, c):\n"
+        "    assert set(module.__all__) <= set(dir(module)), module\n"
+        "assert 'TrackingStatus' in dir(pychrony) and 'REPORTS' in dir(c)"
+    )
+    assert "pychrony.models.tracking" not in loaded
