@@ -59,7 +59,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     subject = _SUBJECT_OF.get(name)
     if subject is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

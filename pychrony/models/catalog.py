@@ -160,7 +160,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-def __getattr__(attribute: str) -> Any:
+def __getattr__(attribute: str) -> object:
     if attribute == "REPORTS":
         return globals().setdefault("REPORTS", tuple(_entry(name) for name in _DECLARED))
     name = attribute.lower()
