@@ -43,6 +43,9 @@ typedef struct {
     int count;
     int index;
     int used;
+    int grace;
+    int graced;
+    double sent;
 } pychrony_exchange;
 void pychrony_strings_lock(void);
 void pychrony_strings_unlock(void);
