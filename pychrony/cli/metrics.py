@@ -22,11 +22,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import operator
 import typing
 from collections.abc import Callable, Iterator, Sequence
+from enum import Enum
 from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.samples import Sample
 
 from ..models import Source, SourceStats, TrackingStatus
 from ..models._convert import ref_id_name
@@ -419,17 +422,49 @@ def _columns(spec: ReportSpec[Any]) -> tuple[_Column, ...]:
     return tuple(columns)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
+def _state_label(value: Enum) -> str:
+    # Enum and flag values repeat across records and scrapes: name them once.
+    shown = plain(value)
+    return ",".join(str(v) for v in shown) if isinstance(shown, list) else str(shown)
+
+
 def _label_value(value: Any, unit: Unit) -> str:
     if unit is Unit.REFERENCE_ID and isinstance(value, int):
         return f"{value:08X}"  # as chrony_exporter's tracking_refid
+    if isinstance(value, Enum):
+        return _state_label(value)
     shown = plain(value)
     if isinstance(shown, list):
         return ",".join(str(v) for v in shown)
     return "" if shown is None else str(shown)
 
 
-def _values_of(record: Any) -> Iterator[Any]:
-    return (getattr(record, f.name) for f in dataclasses.fields(record))
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """How one report's records become samples, worked out once per report."""
+
+    values: Callable[[Any], tuple[Any, ...]]  # every field of a record, in order
+    # (position in values, column) of each sample family, in column order
+    samples: tuple[tuple[int, _Column], ...]
+    # (label name, position in values, unit) of each label of the info gauge
+    labels: tuple[tuple[str, int, Unit], ...]
+
+
+@functools.cache
+def _plan(spec: ReportSpec[Any]) -> _Plan:
+    names = tuple(f.name for f in dataclasses.fields(spec.model))
+    getter = operator.attrgetter(*names)
+    values: Callable[[Any], tuple[Any, ...]] = (
+        getter if len(names) > 1 else (lambda record: (getter(record),))
+    )
+    position = {name: i for i, name in enumerate(names)}
+    columns = _columns(spec)
+    return _Plan(
+        values,
+        tuple((position[c.field], c) for c in columns if c.kind != "label"),
+        tuple((c.field, position[c.field], c.unit) for c in columns if c.kind == "label"),
+    )
 
 
 def _record_labels(spec: ReportSpec[Any], record: Any, index: int) -> tuple[list[str], list[str]]:
@@ -446,44 +481,54 @@ def _record_labels(spec: ReportSpec[Any], record: Any, index: int) -> tuple[list
 
 def generic_families(spec: ReportSpec[Any], records: Sequence[Any]) -> Iterator[Metric]:
     """Any report as gauges of its numeric fields and an info gauge of the rest."""
+    plan = _plan(spec)
     # A record with nothing in it (a reference clock's ntpdata or authdata)
     # has no value to export, nor an address to label one with; the others
     # keep their position in the report.
-    kept = [
-        (i, record)
-        for i, record in enumerate(records)
-        if any(v is not None for v in _values_of(record))
-    ]
+    kept = []
+    for i, record in enumerate(records):
+        values = plan.values(record)
+        if values.count(None) != len(values):
+            kept.append((i, record, values))
     if not kept:
         return
     label_names, _ = _record_labels(spec, kept[0][1], kept[0][0])
-    columns = _columns(spec)
-    keyed = [(record, _record_labels(spec, record, i)[1]) for i, record in kept]
-    for column in columns:
+    # Each record's labels as a dict, once; every sample gets its own copy
+    # (the collector may rewrite a sample's labels in place). Like add_metric,
+    # a record labelled otherwise than the first keeps the first's names.
+    keyed = [
+        (dict(zip(label_names, _record_labels(spec, record, i)[1], strict=False)), values)
+        for i, record, values in kept
+    ]
+    for position, column in plan.samples:
         family: GaugeMetricFamily | CounterMetricFamily
-        if column.kind == "label":
-            continue
         if column.kind == "counter":
             family = CounterMetricFamily(column.metric, column.doc, labels=label_names)
+            name = f"{column.metric}_total"
         else:
             family = _gauge(column.metric, column.doc, label_names)
-        for record, labels in keyed:
-            value = getattr(record, column.field)
+            name = column.metric
+        # Samples made here rather than by add_metric: the same Sample, without
+        # zipping the label names again for every one.
+        append = family.samples.append
+        to_base = column.unit.to_base
+        for base, values in keyed:
+            value = values[position]
             if value is not None:
-                family.add_metric(labels, column.unit.to_base(value))
+                append(Sample(name, base.copy(), to_base(value)))
         yield family
-    info_fields = [c for c in columns if c.kind == "label"]
-    if info_fields:
+    if plan.labels:
         info = _gauge(
             f"chrony_{spec.name}_info",
             f"chronyd's {spec.name} report: its non-numeric fields as labels",
-            [*label_names, *(c.field for c in info_fields)],
+            [*label_names, *(field for field, _, _ in plan.labels)],
         )
-        for record, labels in keyed:
-            info.add_metric(
-                labels + [_label_value(getattr(record, c.field), c.unit) for c in info_fields],
-                1.0,
-            )
+        append = info.samples.append
+        for base, values in keyed:
+            labels = base.copy()
+            for field, position, unit in plan.labels:
+                labels[field] = _label_value(values[position], unit)
+            append(Sample(info.name, labels, 1.0))
         yield info
 
 
