@@ -14,7 +14,7 @@ See :class:`ChronyConnection` for addresses, timeouts and retries, and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .connection import ChronyConnection

@@ -42,7 +42,7 @@ The generic methods (:class:`GenericReports`) exist on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._core.constants import ErrorCode
 from .._core.timespec import TimeSpec

@@ -28,7 +28,7 @@ later).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._core.address import Transport
 
