@@ -16,7 +16,10 @@ from .exceptions import ChronyDataError
 from .models._declare import decode
 from .models.catalog import ReportSpec
 
-__all__ = ["typed_steps"]
+__all__ = ["StepsCache", "cached_steps", "typed_steps"]
+
+#: A connection's built calls, by report name: each call and its name for messages.
+StepsCache = dict[str, tuple[Call[object], str]]
 
 
 def typed_steps(session: Session, spec: ReportSpec[Any]) -> Call[object]:
@@ -59,3 +62,17 @@ def typed_steps(session: Session, spec: ReportSpec[Any]) -> Call[object]:
             raise
 
     return Call(steps, blocking)
+
+
+def cached_steps(
+    cache: StepsCache, session: Session, spec: ReportSpec[Any]
+) -> tuple[Call[object], str]:
+    """Report ``spec``'s call on ``session`` and its name for messages, built once.
+
+    Both connection classes keep one cache each: every call would otherwise
+    pay for validating and wrapping the same request again.
+    """
+    known = cache.get(spec.name)
+    if known is None:
+        known = cache[spec.name] = (typed_steps(session, spec), f"{spec.name} report")
+    return known

@@ -39,7 +39,7 @@ from ._core.report_names import supported_reports
 from ._core.session import Session, Steps, Wait
 from ._core.session_info import SessionInfo
 from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
-from ._fetch import typed_steps
+from ._fetch import StepsCache, cached_steps
 from .libchrony._errors import AuthorizationError, ResponseError, translated
 from .libchrony._generic import SKIPPED_CODES, _single_record
 from .libchrony._records import Record, Report
@@ -99,7 +99,7 @@ class AsyncChronyConnection(SessionInfo):
     ) -> None:
         self._session = Session(address, timeout, retries)
         self._turns = _Turns()
-        self._typed: dict[str, tuple[Callable[[float], Steps[object]], str]] = {}
+        self._typed: StepsCache = {}
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -184,14 +184,7 @@ class AsyncChronyConnection(SessionInfo):
         Raises:
             ChronyError: the subclass for what went wrong, as the getters raise.
         """
-        # The steps of a report are built once per connection, as ChronyConnection does.
-        known = self._typed.get(spec.name)
-        if known is None:
-            known = self._typed[spec.name] = (
-                typed_steps(self._session, spec),
-                f"{spec.name} report",
-            )
-        return await self._call(*known)
+        return await self._call(*cached_steps(self._typed, self._session, spec))
 
     async def get_tracking(self) -> TrackingStatus:
         """The system clock's synchronisation state (``chronyc tracking``).

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from ._core.session import Session, Steps
+from ._core.session import Session
 from ._core.session_info import SessionInfo
 from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
-from ._fetch import typed_steps
+from ._fetch import StepsCache, cached_steps
 from .libchrony._generic import GenericReports
 from .models import catalog
 from .models.catalog import ManyReport, OneReport, OptionalReport, ReportSpec
@@ -81,7 +80,7 @@ class ChronyConnection(SessionInfo, GenericReports):
         retries: int = DEFAULT_RETRIES,
     ) -> None:
         self._session = Session(address, timeout, retries)
-        self._typed: dict[str, tuple[Callable[[float], Steps[object]], str]] = {}
+        self._typed: StepsCache = {}
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -146,15 +145,7 @@ class ChronyConnection(SessionInfo, GenericReports):
         Raises:
             ChronyError: the subclass for what went wrong, as the getters raise.
         """
-        # The steps of a report are built once per connection: every call
-        # would otherwise pay for validating and wrapping the same request.
-        known = self._typed.get(spec.name)
-        if known is None:
-            known = self._typed[spec.name] = (
-                typed_steps(self._session, spec),
-                f"{spec.name} report",
-            )
-        return self._session.run(*known)
+        return self._session.run(*cached_steps(self._typed, self._session, spec))
 
     def get_tracking(self) -> TrackingStatus:
         """The system clock's synchronisation state (``chronyc tracking``).
