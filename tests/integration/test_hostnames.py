@@ -314,3 +314,26 @@ def test_every_refusing_address_is_named_once(
     assert "not tried" not in message, message
     assert all(message.count(a) == 1 for a in defaults), message
     assert message.count("Connection refused") == 2, message
+
+
+def test_a_silent_address_uses_up_the_budget(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bound socket that never reads: sends succeed, nothing answers, nothing
+    # refuses. The attempts' waits add up to the budget, so the call ends there
+    # (chronyc, with no overall budget, would go on) and says what it left.
+    from pychrony._core import address as address_module
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        quiet = f"127.0.0.1:{silent.getsockname()[1]}"
+        answering = f"127.0.0.1:{sandbox.cmd_port}"
+        monkeypatch.delenv("PYCHRONY_ADDRESS", raising=False)
+        monkeypatch.setattr(address_module, "DEFAULT_CANDIDATES", (quiet, answering))
+        start = time.monotonic()
+        with pytest.raises(ChronyTimeoutError) as info:
+            ChronyConnection(timeout=TIMEOUT, retries=RETRIES).get_tracking()
+        assert time.monotonic() - start <= BUDGET + SLACK
+    message = str(info.value)
+    assert message.count(quiet) == 1, message
+    assert f"{answering} not tried" in message, message
