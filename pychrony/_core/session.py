@@ -233,6 +233,12 @@ class Session:
         self._resolved: dict[str, tuple[str, ...]] = {}
         self._lookup_failures: dict[str, ResolutionError] = {}
         self._attempts: Attempts | None = None
+        # Where the address in use is among the candidates ((candidate,
+        # address) positions), and whether it has answered since it opened:
+        # only one that never answered is left for the next (chronyd went
+        # away from one that did; another address may be another chronyd).
+        self._position = (0, 0)
+        self._answered = False
         # The C exchange's state (pychrony_exchange *) and the buffers it points to.
         self._x: Any = None
         self._x_keep: list[Any] = []
@@ -283,12 +289,20 @@ class Session:
 
     # -- open / close --------------------------------------------------------
 
-    def open(self, deadline: float | None = None) -> None:
+    def open(
+        self,
+        deadline: float | None = None,
+        _start: tuple[int, int] = (0, 0),
+        _failed: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         """Open the socket and the libchrony session (no-op when open).
 
         Args:
             deadline: the :func:`time.monotonic` instant by which resolving a
                 host name must end (default: one budget from now).
+            _start: where to start in the candidates, ``(candidate, address)``
+                (the session's own use: reopening, moving on).
+            _failed: ``(address, why)`` of the addresses that failed before.
 
         Raises:
             ValueError: the address is malformed, or has a port that is not
@@ -307,7 +321,9 @@ class Session:
                 # A session opened now would outlive the exit cleanup and
                 # leave its client socket file behind.
                 raise self._exiting_error()
-            fd, chosen = self._open_socket(self.deadline() if deadline is None else deadline)
+            fd, chosen = self._open_socket(
+                self.deadline() if deadline is None else deadline, _start, _failed
+            )
             ffi, lib = _native.load()
             holder = ffi.new("chrony_session **")
             code = lib.chrony_init_session(holder, fd)
@@ -329,11 +345,19 @@ class Session:
             f"cannot use the connection to {self.describe()}: the interpreter is exiting"
         )
 
-    def _open_socket(self, deadline: float) -> tuple[int, str]:
+    def _open_socket(
+        self,
+        deadline: float,
+        start: tuple[int, int] = (0, 0),
+        failed: tuple[tuple[str, str], ...] = (),
+    ) -> tuple[int, str]:
         """Open the first address that opens; return its fd and the address.
 
         Candidates are tried in order; a host name stands for each of its
-        addresses, in the resolver's order (as chronyc tries them).
+        addresses, in the resolver's order (as chronyc tries them). ``start``
+        is where to begin (``(candidate, address)`` positions: the address in
+        use for a reopen, the next one when it did not answer), ``failed``
+        what failed before, for messages.
         """
         ffi, lib = _native.load()
         candidates = self._candidates()
@@ -342,18 +366,20 @@ class Session:
             # sent or resolved (libchrony would truncate a port to 16 bits).
             validate_port(candidate)
             is_name(candidate)
-        failures: list[tuple[str, str]] = []  # (address, why it did not open)
+        failures: list[tuple[str, str]] = list(failed)  # (address, why it failed)
         denied: str | None = None
         timed_out = False
         err = 0
-        for i, candidate in enumerate(candidates):
+        for i in range(start[0], len(candidates)):
+            candidate = candidates[i]
             try:
                 addresses = self._addresses(candidate, deadline)
             except ResolutionError as exc:
                 failures.append((exc.host, exc.reason))
                 timed_out = timed_out or exc.timed_out
                 continue
-            for n, address in enumerate(addresses):
+            for n in range(start[1] if i == start[0] else 0, len(addresses)):
+                address = addresses[n]
                 fd = lib.chrony_open_socket(address.encode("utf-8", "surrogateescape"))
                 if fd >= 0:
                     try:
@@ -367,6 +393,8 @@ class Session:
                         tuple(failures),
                         addresses[n + 1 :] + candidates[i + 1 :],
                     )
+                    self._position = (i, n)
+                    self._answered = False
                     return fd, address
                 err = ffi.errno
                 if err in (errno.EACCES, errno.EPERM) and denied is None:
@@ -414,13 +442,26 @@ class Session:
             self._resolved = {}
             self._attempts = None
 
-    def _reopen(self) -> None:
-        # chronyd restarted: the names' addresses still hold, and resolving
-        # again could block an event loop driving these steps.
-        resolved = self._resolved
+    def _reopen(self, deadline: float, why: str | None = None) -> None:
+        """Reopen on the address in use, or (``why`` it failed given) on the next one.
+
+        The names' addresses still hold: resolving again could block an
+        event loop driving these steps. Raises as :meth:`open` does when no
+        address is left that opens.
+        """
+        resolved, (i, n) = self._resolved, self._position
+        failed = self._attempts.failed if self._attempts is not None else ()
+        if why is not None and self._attempts is not None:
+            failed = (*failed, (self._attempts.address, why))
+            n += 1
         self.close()
         self._resolved = resolved
-        self.open()
+        self.open(deadline, (i, n), failed)
+
+    def _can_move_on(self) -> bool:
+        """Whether the address in use never answered and another is left to try."""
+        attempts = self._attempts
+        return not self._answered and attempts is not None and bool(attempts.untried)
 
     def retire(self) -> None:
         """Close for good at interpreter exit, never under a running call.
@@ -685,8 +726,10 @@ class Session:
             while n < 0:
                 mode = self._resolve(x, n, report)
                 if mode < 0:
+                    self._answered = True
                     return n
                 n = call(state["session"], x, *args, mode)
+            self._answered = True
             return n
         except ChronyError:
             raise
@@ -725,9 +768,11 @@ class Session:
                         mode |= lib.PYCHRONY_READABLE
                     continue
                 if n >= 0:
+                    self._answered = True
                     return n
                 resume = self._resolve(x, n, report)
                 if resume < 0:
+                    self._answered = True
                     return n
                 mode = resume | lib.PYCHRONY_NOWAIT
         except GeneratorExit:
@@ -753,13 +798,21 @@ class Session:
         what = f"{report} report" if x.index < 0 else f"{report} report (record {x.index})"
         if n == lib.PYCHRONY_FAILED:
             code, os_errno = x.code, x.os_errno
-            if not x.reopened and _stale_socket(code, os_errno):
-                # The socket outlived chronyd (it was restarted): reopen once
-                # per request, and resend at once.
-                self._reopen()
-                x.fd = self._state["fd"]
-                x.reopened = 1
-                return int(lib.PYCHRONY_RESUME)
+            if _stale_socket(code, os_errno):
+                if not x.reopened:
+                    # The socket outlived chronyd (it was restarted): reopen
+                    # once per request and address, and resend at once.
+                    self._reopen(x.deadline)
+                    x.fd = self._state["fd"]
+                    x.reopened = 1
+                    return int(lib.PYCHRONY_RESUME)
+                if self._can_move_on():
+                    # Nothing answers there: as chronyc, go on to the next
+                    # address, with fresh attempts but the same deadline.
+                    self._reopen(x.deadline, reason_of(os_errno))
+                    x.fd = self._state["fd"]
+                    x.reopened = x.attempts = x.wait_index = 0
+                    return int(lib.PYCHRONY_RESUME)
             self._fail(code, what, os_errno)
         if n == lib.PYCHRONY_TIMEOUT:
             if x.malformed:

@@ -1,11 +1,13 @@
 """What opening a connection tried, for messages that name each address once.
 
 A connection asked for chronyd's defaults, or for a host name with several
-addresses, opens the first address that opens. When a later request fails,
-the message says what was tried before (and why it failed), the address in
-use, and what was not tried, as chronyc's users expect:
+addresses, opens the first address that opens, and goes on to the next when
+nothing answers there (refused), as chronyc does. When a request fails, the
+message says what was tried before (and why it failed), the address in use,
+and what was not tried (the call ended first: its budget ran out, or the
+address in use answered), as chronyc's users expect:
 ``tried /var/run/chrony/chronyd.sock (no such socket), 127.0.0.1 (connection
-refused); ::1 not tried``.
+refused), ::1 (connection refused)``.
 """
 
 from __future__ import annotations
@@ -28,10 +30,6 @@ __all__ = [
 # Errors meaning nothing listens at an address: chronyd is not running there.
 UNREACHABLE_ERRNOS = frozenset({errno.ENOENT, errno.ECONNREFUSED})
 UNREACHABLE_REASONS = frozenset({"no such socket", os.strerror(errno.ECONNREFUSED)})
-
-# A UDP socket opens whether or not chronyd listens there, so the first
-# command-port address that opens is the one asked; the rest are never tried.
-_WHY_UNTRIED = "only the first address that opens is asked"
 
 
 def reason_of(os_errno: int) -> str:
@@ -83,7 +81,7 @@ class Attempts:
         return f"{self.name} ({self.address})" if self.name else self.address
 
     def _untried_note(self) -> str:
-        return f"{', '.join(self.untried)} not tried: {_WHY_UNTRIED}"
+        return f"{', '.join(self.untried)} not tried"
 
     def describe(self) -> str:
         """The address in use for ``... from ADDRESS: ...`` messages, with what came before."""

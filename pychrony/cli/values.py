@@ -14,11 +14,13 @@ from enum import Enum, Flag
 from typing import Any, TypeVar, cast
 
 from ..models.catalog import ReportSpec
+from ..models.sources import SourceMode
 
 __all__ = [
     "Plain",
     "columns",
     "listed",
+    "listed_auth",
     "plain",
     "record_dict",
     "records_of",
@@ -91,6 +93,31 @@ def listed(records: Sequence[R], include_unresolved: bool = False) -> list[R]:
     if include_unresolved:
         return list(records)
     return [r for r in records if getattr(r, "is_resolved", _always)()]
+
+
+def listed_auth(
+    records: Sequence[R], sources: Sequence[Any] | None, include_unresolved: bool = False
+) -> list[R]:
+    """Authdata records a person is shown, as ``chronyc authdata`` shows them.
+
+    An authdata record carries no address: libchrony gives the records in the
+    order of the sources report, so record *i* is source *i*'s (``sources``,
+    read on the same connection). chronyc skips reference clocks always and
+    placeholder sources unless ``-a``; such a record is blanked here (every
+    field None, as chronyd sends a reference clock's), so each record keeps
+    its position, which is how it pairs with its source (the ``#`` column,
+    the exporter's ``source_index``). Without ``sources``, or past their end
+    (the list changed between the two reads), a record is kept as it is.
+    """
+    shown = list(records)
+    for i, source in enumerate((sources or [])[: len(shown)]):
+        refclock = getattr(source, "mode", None) is SourceMode.REFCLOCK
+        if refclock or not (include_unresolved or source.is_resolved()):
+            record = shown[i]
+            if dataclasses.is_dataclass(record):
+                blank = {f.name: None for f in dataclasses.fields(record)}
+                shown[i] = cast(R, dataclasses.replace(record, **blank))  # type: ignore[type-var]
+    return shown
 
 
 def _always() -> bool:

@@ -19,7 +19,15 @@ from ..report_results import ReportResults, fetch_many
 from .query import one_line
 from .render import Block
 from .tables import compact_layout, compact_rows, formatted_rows, reads_as_listing
-from .values import Plain, columns, listed, record_dict, records_of, report_document
+from .values import (
+    Plain,
+    columns,
+    listed,
+    listed_auth,
+    record_dict,
+    records_of,
+    report_document,
+)
 
 __all__ = ["ReportView", "ReportsView", "View"]
 
@@ -66,10 +74,15 @@ class ReportView:
         self.wide = wide
         self.columns = columns(spec)
         self.include_unresolved = include_unresolved
+        if spec.name == "authdata":
+            self.calls = 2  # the sources too, to pair each record with its source
 
     def fetch(self, conn: ChronyConnection) -> Any:
         """Fetch the report; placeholder sources only with ``--all``."""
         value: Any = conn.fetch(self.spec)
+        if self.spec.name == "authdata" and value is not None:
+            # Its records carry no address: pair them with the sources.
+            return listed_auth(value, conn.get_sources(), self.include_unresolved)
         if self.spec.many and value is not None:
             return listed(value, self.include_unresolved)
         return value

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from pychrony import ChronyConnection
 from pychrony.cli import main
 from pychrony.sandbox import Sandbox, SandboxError
 from tests.conftest import missing
@@ -193,3 +194,52 @@ def test_unresolved_names_are_counted_as_chronyc_counts_them(
         names = {labels["source_address"] for labels, _ in _series(text_all, metric)}
         assert names == set(every), metric
     assert _series(text, "chrony_activity_unresolved_sources") == [({}, 2.0)]
+
+
+@pytest.fixture(scope="module")
+def authenticating(native: None) -> Iterator[Sandbox]:
+    """One reachable source, two names nothing resolves, and a reference clock."""
+    try:
+        box = Sandbox(sources=1, unresolvable_sources=2, refclock=True).start()
+    except SandboxError as exc:
+        missing(f"cannot start a sandboxed chronyd: {exc}")
+        raise
+    yield box
+    box.stop()
+
+
+def _chronyc_authdata_rows(box: Sandbox, *extra: str) -> list[str]:
+    text = box.chronyc("authdata", *extra)
+    rows = text.split("=" * 20, 1)[1].splitlines()[1:]
+    return [row.split()[0] for row in rows if row.strip()]
+
+
+def test_authdata_lists_the_sources_chronyc_lists(
+    authenticating: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Its records carry no address: pychrony pairs them with the sources.
+    shown = _chronyc_authdata_rows(authenticating)
+    every = _chronyc_authdata_rows(authenticating, "-a")
+    assert len(every) == len(shown) + 2  # the placeholders, never the reference clock
+    with ChronyConnection(authenticating.socket_path) as conn:
+        assert len(conn.get_auth_data()) == len(every) + 1  # the library: every record
+    a = ["-a", authenticating.socket_path]
+
+    for extra, expected in (((), shown), (("--all",), every)):
+        _, table = pychrony(capsys, *a, "authdata", *extra)
+        rows = table.split("\n", 1)[1].splitlines()
+        assert len([r for r in rows if r.strip()]) == len(expected), table
+        _, out = pychrony(capsys, *a, "authdata", "-f", "json", *extra)
+        filled = [r for r in json.loads(out) if r["mode"] is not None]
+        assert len(filled) == len(expected), out
+
+    collectors = ["--collector.authdata"]
+    with serving(authenticating.socket_path, *collectors) as url:
+        text = prom.get(url)
+    with serving(
+        authenticating.socket_path, *collectors, "--collector.sources.with-unresolved"
+    ) as url:
+        text_all = prom.get(url)
+    for got, expected in ((text, shown), (text_all, every)):
+        indexes = {labels["source_index"] for labels, _ in _series(got, "chrony_authdata_cookies")}
+        assert len(indexes) == len(expected), got

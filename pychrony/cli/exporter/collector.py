@@ -9,6 +9,7 @@ under frequent scrapes cannot pile up threads.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
@@ -23,7 +24,7 @@ from ...exceptions import ChronyError
 from ...models.catalog import ReportSpec
 from ...report_results import ReportResults, fetch_many
 from ..query import Target, one_line
-from ..values import listed
+from ..values import listed, listed_auth
 from .names import ReverseNames
 
 __all__ = ["ChronyCollector", "libchrony_version"]
@@ -133,7 +134,14 @@ class ChronyCollector:
                 self.target.address, timeout=self.target.timeout, retries=self.target.retries
             ) as conn:
                 # A report refused or unusable fails its collector only.
-                box["results"] = fetch_many(conn, self.reports)
+                results = box["results"] = fetch_many(conn, self.reports)
+                if results.reports.get("authdata") is not None:
+                    # Its records carry no address: pair them with the sources.
+                    sources = results.reports.get("sources")
+                    if sources is None:
+                        with contextlib.suppress(ChronyError):  # then left unpaired
+                            sources = conn.get_sources()
+                    box["sources"] = sources
             box["up"] = True
         except ChronyError as exc:
             box["error"] = one_line(str(exc))
@@ -207,7 +215,9 @@ class ChronyCollector:
                 success.add_metric([spec.name], 0.0 if error else 1.0)
                 if error is None:
                     value: Any = results.reports[spec.name]
-                    if spec.many and value is not None:
+                    if spec.name == "authdata" and value is not None:
+                        value = listed_auth(value, box.get("sources"), self.include_unresolved)
+                    elif spec.many and value is not None:
                         value = listed(value, self.include_unresolved)
                     for family in families(spec, value, sources_peer=self.sources_peer):
                         self._name_sources(family)
