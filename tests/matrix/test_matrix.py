@@ -110,9 +110,9 @@ def test_deployment_sources_are_what_they_claim(deployment: Sandbox, release: Re
     assert select_data["127.0.0.2"].configured_options & SelectOptions.TRUST
     assert select_data[deployment.noselect_address].configured_options & SelectOptions.NOSELECT
     assert activity.unresolved_sources == 1
-    # The emulated RTC is read once a second while chronyd samples it.
+    # The emulated RTC answers; its samples are counted, with a bounded wait
+    # for chronyd to take them, by test_rtcdata_has_live_coefficients.
     assert rtc is not None
-    assert rtc.samples >= 1
 
 
 def test_every_selection_state_has_a_name(deployment: Sandbox) -> None:
