@@ -26,17 +26,20 @@ def show(conn: ChronyConnection) -> None:
     t = conn.get_tracking()
     state = "synchronised" if t.is_synchronized() else "NOT synchronised"
     print(f"chronyd at {conn.address} ({conn.transport.name if conn.transport else '?'})")
-    leap = t.leap_status.name
-    print(f"  {state} to {t.reference_id_name or '-'}, stratum {t.stratum}, leap {leap}")
+    leap = t.leap_status.description
+    print(f"  {state} to {t.reference_id_name or '-'}, stratum {t.stratum}, leap: {leap}")
+    # chronyc's words: a positive correction means the system clock is slow.
     print(
-        f"  offset {t.offset * 1e6:+.3f} us, frequency {t.frequency:+.3f} ppm, "
-        f"root delay {t.root_delay * 1e6:.1f} us, updated every {t.update_interval:.2f} s"
+        f"  system time {abs(t.offset) * 1e6:.3f} us {t.offset_direction} of NTP time, "
+        f"frequency {t.frequency:+.3f} ppm, root delay {t.root_delay * 1e6:.1f} us, "
+        f"updated every {t.update_interval:.2f} s"
     )
-    print(f"  {'source':<16} {'state':<13} {'stratum':>7} {'poll':>4}  reach     last sample")
+    print(f"  {'source':<16} {'state':<16} {'stratum':>7} {'poll':>4}  reach     last sample")
     for src in conn.get_sources():
         last = "never" if src.last_sample_ago == 0xFFFFFFFF else f"{src.last_sample_ago} s ago"
+        marked = f"{src.mode.symbol}{src.state.symbol} {src.state.description}"
         print(
-            f"  {src.address:<16} {src.state.name:<13} {src.stratum:>7} {src.poll:>4}  "
+            f"  {src.address:<16} {marked:<16} {src.stratum:>7} {src.poll:>4}  "
             f"{reach_bar(src)}  {src.latest_meas * 1e6:+9.3f} us, {last}"
         )
 
