@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._lazy import LazyExports
 from ._version import __version__
 from .connection import ChronyConnection
 from .exceptions import (
@@ -95,18 +96,11 @@ _LAZY = {
 
 def __dir__() -> list[str]:
     # The lazy names too, before their first use (for completion and help()).
-    return sorted({*globals(), *__all__})
+    return _EXPORTS.names()
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return _EXPORTS.load(name)
 
 
 __all__ = [
@@ -145,3 +139,6 @@ __all__ = [
     "gather",
     "gather_sync",
 ]
+
+# After __all__: dir() lists it; __getattr__ and __dir__ above use this at call time.
+_EXPORTS = LazyExports(__name__, globals(), _LAZY, __all__)

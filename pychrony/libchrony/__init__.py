@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 
 from .._core.constants import ErrorCode
 from .._core.timespec import TimeSpec
+from .._lazy import LazyExports
 from ._errors import (
     AuthorizationError,
     ChronyException,
@@ -74,18 +75,11 @@ _LAZY = {
 
 def __dir__() -> list[str]:
     # The lazy names too, before their first use (for completion and help()).
-    return sorted({*globals(), *__all__})
+    return _EXPORTS.names()
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return _EXPORTS.load(name)
 
 
 __all__ = [
@@ -107,3 +101,6 @@ __all__ = [
     "TimeSpec",
     "connect",
 ]
+
+# After __all__: dir() lists it; __getattr__ and __dir__ above use this at call time.
+_EXPORTS = LazyExports(__name__, globals(), _LAZY, __all__)

@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._core.address import Transport
+from .._lazy import LazyExports
 
 if TYPE_CHECKING:
     from .auth import AuthData, AuthMode, KeyType
@@ -56,18 +57,11 @@ _SUBJECT_OF = {
 
 def __dir__() -> list[str]:
     # The lazy names too, before their first use (for completion and help()).
-    return sorted({*globals(), *__all__})
+    return _EXPORTS.names()
 
 
 def __getattr__(name: str) -> object:
-    subject = _SUBJECT_OF.get(name)
-    if subject is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f".{subject}", __name__), name)
-    globals()[name] = value
-    return value
+    return _EXPORTS.load(name)
 
 
 __all__ = [
@@ -94,3 +88,6 @@ __all__ = [
     "TrackingStatus",
     "Transport",
 ]
+
+# After __all__: dir() lists it; __getattr__ and __dir__ above use this at call time.
+_EXPORTS = LazyExports(__name__, globals(), _SUBJECT_OF, __all__)

@@ -40,6 +40,7 @@ PYCHRONY_AT_IMPORT = frozenset(
         "pychrony._core.timing",
         "pychrony._core.tried",
         "pychrony._fetch",
+        "pychrony._lazy",
         "pychrony._native",
         "pychrony._version",
         "pychrony.connection",
