@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import select
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from pychrony.libchrony import Record, connect
 from pychrony.models._declare import plan
 from pychrony.models.catalog import REPORTS, spec_for
 from pychrony.sandbox import Sandbox
+from tests.helpers.exporter_process import serving
 from tests.helpers.fidelity import auth_pairs, columns_for, compare, known_ntp_data
 from tests.matrix.conftest import address_of, chronyc_options
 from tests.matrix.support import REFUSED, SERVED, expected
@@ -156,23 +156,8 @@ def test_the_command_status_dump_and_json(
 
 def test_an_exporter_scrape(deployment: Sandbox, release: Release, transport: str) -> None:
     address = address_of(deployment, transport)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pychrony", "-a", address, "exporter", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        ready, _, _ = select.select([proc.stderr], [], [], 15)
-        line = proc.stderr.readline() if ready else ""
-        match = re.search(r"http://\S+/metrics", line)
-        assert match, f"the exporter did not start: {line!r}"
-        with urllib.request.urlopen(match.group(0), timeout=10) as reply:
-            text = reply.read().decode()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serving(address) as url, urllib.request.urlopen(url, timeout=10) as reply:
+        text = reply.read().decode()
     with ChronyConnection(address) as conn:
         stratum = conn.get_tracking().stratum
     assert re.search(r"^chrony_up 1(\.0)?$", text, re.M), text[:500]

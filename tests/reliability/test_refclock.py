@@ -13,7 +13,6 @@ import asyncio
 import dataclasses
 import json
 import re
-import select
 import subprocess
 import sys
 import urllib.request
@@ -36,6 +35,7 @@ from pychrony import client as c
 from pychrony.libchrony import Chrony, Report
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox, find_chrony_binary
+from tests.helpers.exporter_process import serving
 
 pytestmark = pytest.mark.reliability
 
@@ -198,24 +198,9 @@ def test_the_cli_prints_every_report(box: Sandbox, command: str) -> None:
 
 
 def test_the_exporter_with_the_ntpdata_collector_is_up(box: Sandbox) -> None:
-    command = [sys.executable, "-m", "pychrony", "-a", box.socket_path, "exporter"]
-    proc = subprocess.Popen(
-        [*command, "--listen", "127.0.0.1:0", "--collector.ntpdata", "--collector.authdata"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        ready, _, _ = select.select([proc.stderr], [], [], 15.0)
-        line = proc.stderr.readline() if ready else ""
-        match = re.search(r"http://\S+/metrics", line)
-        assert match, f"exporter did not start: {line!r}"
-        with urllib.request.urlopen(match.group(0), timeout=10) as reply:
-            text = reply.read().decode()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    flags = ("--collector.ntpdata", "--collector.authdata")
+    with serving(box.socket_path, *flags) as url, urllib.request.urlopen(url, timeout=10) as reply:
+        text = reply.read().decode()
     samples: dict[str, list[tuple[dict[str, str], float]]] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
