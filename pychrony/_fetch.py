@@ -29,18 +29,15 @@ def typed_steps(session: Session, spec: ReportSpec[Any]) -> Call[object]:
     otherwise, and None when ``spec.may_be_disabled`` and chronyd answers
     DISABLED. The :class:`~pychrony._core.session.Call` runs them blocking too.
     """
+    model, name, describe = spec.model, spec.name, session.describe
     fetch: Call[Any] = (
         session.records_steps(spec.name) if spec.many else session.record_steps(spec.name, 0)
     )
 
     def typed(raw: Any) -> object:
         if spec.many:
-            server = session.describe()
-            return [
-                decode(spec.model, rec, spec.name, index=i, server=server)
-                for i, rec in enumerate(raw)
-            ]
-        return decode(spec.model, raw, spec.name, index=0, server=session.describe())
+            return [decode(model, rec, name, index=i, server=describe) for i, rec in enumerate(raw)]
+        return decode(model, raw, name, index=0, server=describe)
 
     def disabled(exc: ChronyDataError) -> bool:
         return spec.may_be_disabled and exc.error_code == ErrorCode.DISABLED

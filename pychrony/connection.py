@@ -145,7 +145,8 @@ class ChronyConnection(SessionInfo, GenericReports):
         Raises:
             ChronyError: the subclass for what went wrong, as the getters raise.
         """
-        return self._session.run(*cached_steps(self._typed, self._session, spec))
+        known = self._typed.get(spec.name) or cached_steps(self._typed, self._session, spec)
+        return self._session.run(*known)
 
     def get_tracking(self) -> TrackingStatus:
         """The system clock's synchronisation state (``chronyc tracking``).

@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
 
 from .. import _native
 from .constants import FieldType
@@ -123,6 +123,15 @@ def _text_at(data: bytes, offset: int) -> str | None:
     return data[offset : data.index(b"\0", offset)].decode("utf-8", "replace")
 
 
+class _Slots(Protocol):
+    """How to fill a class's slots without calling it (the models' ``SlotBuilder``)."""
+
+    @property
+    def twin(self) -> type: ...
+    @property
+    def names(self) -> Sequence[str]: ...
+
+
 class FieldLayout:
     """The names, types and contents of one shape of record, parsed once.
 
@@ -188,7 +197,7 @@ class FieldLayout:
         arguments: Sequence[tuple[int | None, Callable[[Any], Any] | None]],
         *,
         keywords: Sequence[str] | None = None,
-        setters: Sequence[Callable[[Any, Any], None]] | None = None,
+        slots: _Slots | None = None,
     ) -> Callable[[tuple[Any, ...], bytes], Any]:
         """A function of ``(slots, record bytes)`` building ``target`` from chosen values.
 
@@ -199,9 +208,11 @@ class FieldLayout:
                 (None: the argument is None) and a conversion to apply (None:
                 the value as it is).
             keywords: pass the arguments under these names instead of by position.
-            setters: instead of calling ``target``, make ``target.__new__(target)``
-                and hand it each argument through its setter (for classes whose
-                ``__init__`` does nothing more).
+            slots: instead of calling ``target``, make an instance of
+                ``slots.twin`` (a plain class with ``target``'s slots), set
+                each argument as the attribute ``slots.names`` gives it, and
+                make the instance a ``target`` (for classes whose ``__init__``
+                does nothing more).
 
         The function is generated Python (one expression per value, no loop),
         and its source holds nothing but slot indices and names of our own:
@@ -212,21 +223,20 @@ class FieldLayout:
         Raises:
             ValueError: a keyword is not an identifier.
         """
-        if keywords is not None:
-            for name in keywords:
-                if not name.isidentifier():
-                    raise ValueError(f"not an attribute name: {name!r}")
+        for name in [*(keywords or ()), *(slots.names if slots is not None else ())]:
+            if not name.isidentifier():
+                raise ValueError(f"not an attribute name: {name!r}")
         try:
-            return self._generate(target, arguments, keywords, setters)
+            return self._generate(target, arguments, keywords, slots)
         except Exception:  # an optimisation only: never let it cost the record
-            return self._plain(target, arguments, keywords, setters)
+            return self._plain(target, arguments, keywords, slots)
 
     def _generate(
         self,
         target: Callable[..., Any],
         arguments: Sequence[tuple[int | None, Callable[[Any], Any] | None]],
         keywords: Sequence[str] | None,
-        setters: Sequence[Callable[[Any, Any], None]] | None,
+        slots: _Slots | None,
     ) -> Callable[[tuple[Any, ...], bytes], Any]:
         namespace: dict[str, Any] = {"_target": target, "_text_at": _text_at}
         exprs = []
@@ -236,13 +246,12 @@ class FieldLayout:
                 namespace[f"_c{n}"] = convert
                 expr = f"_c{n}({expr})"
             exprs.append(expr)
-        if setters is not None:
-            namespace["_new"] = target.__new__
-            lines = ["o = _new(_target)"]
-            for n, (setter, expr) in enumerate(zip(setters, exprs, strict=True)):
-                namespace[f"_s{n}"] = setter
-                lines.append(f"_s{n}(o, {expr})")
-            lines.append("return o")
+        if slots is not None:
+            # Plain attribute stores on the twin, then one class change.
+            namespace["_twin"] = slots.twin
+            lines = ["o = _twin()"]
+            lines += [f"o.{name} = {e}" for name, e in zip(slots.names, exprs, strict=True)]
+            lines += ["o.__class__ = _target", "return o"]
         elif keywords is not None:
             pairs = ", ".join(f"{k}={e}" for k, e in zip(keywords, exprs, strict=True))
             lines = [f"return _target({pairs})"]
@@ -260,7 +269,7 @@ class FieldLayout:
         target: Callable[..., Any],
         arguments: Sequence[tuple[int | None, Callable[[Any], Any] | None]],
         keywords: Sequence[str] | None,
-        setters: Sequence[Callable[[Any, Any], None]] | None,
+        slots: _Slots | None,
     ) -> Callable[[tuple[Any, ...], bytes], Any]:
         """What :meth:`_generate` builds, as a loop over the arguments."""
         readers = self._readers
@@ -276,14 +285,14 @@ class FieldLayout:
                 out.append(value if convert is None else convert(value))
             return out
 
-        if setters is not None:
-            new: Any = target.__new__
-            pairs = list(setters)
+        if slots is not None:
+            twin, attributes = slots.twin, tuple(slots.names)
 
             def build(s: tuple[Any, ...], d: bytes) -> Any:
-                o = new(target)
-                for setter, value in zip(pairs, values(s, d), strict=True):
-                    setter(o, value)
+                o = twin()
+                for name, value in zip(attributes, values(s, d), strict=True):
+                    setattr(o, name, value)
+                o.__class__ = target
                 return o
 
         elif keywords is not None:

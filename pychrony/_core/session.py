@@ -243,6 +243,7 @@ class Session:
         self._x: Any = None
         self._x_keep: list[Any] = []
         self._unpack: Any = None  # ffi.unpack, once the state exists
+        self._out: Any = None  # the record buffer (x.out makes a new cdata per read)
 
     # -- state ---------------------------------------------------------------
 
@@ -710,6 +711,7 @@ class Session:
             out = ffi.new("char[]", size)
             x.out, x.size = out, size
             self._x_keep[1:] = [out]
+            self._out = out
 
     def _run_blocking(
         self, call: Callable[..., int], args: tuple[Any, ...], report: str, mode: int = 0
@@ -854,7 +856,7 @@ class Session:
             self._grow()
             return record
         try:
-            return record_from_packed(self._unpack(self._x.out, n & 0xFFFF), n)
+            return record_from_packed(self._unpack(self._out, n & 0xFFFF), n)
         except Exception as exc:
             raise self._unreadable(report, index, exc) from exc
 
@@ -872,7 +874,7 @@ class Session:
         ffi, _ = _native.load()
         x = self._x
         try:
-            records_from_packed(ffi.unpack(x.out, x.used), found)
+            records_from_packed(ffi.unpack(self._out, x.used), found)
         except Exception as exc:
             raise self._unreadable(report, len(found), exc) from exc
         return found

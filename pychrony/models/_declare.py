@@ -159,7 +159,7 @@ class _Layout(Protocol):
         arguments: Sequence[tuple[int | None, Callable[[Any], Any] | None]],
         *,
         keywords: Sequence[str] | None = None,
-        setters: Sequence[Callable[[Any, Any], None]] | None = None,
+        slots: SlotBuilder | None = None,
     ) -> Callable[[Any, Any], Any]: ...
 
 
@@ -185,25 +185,44 @@ def _compile_decoder(cls: Any, layout: _Layout) -> Callable[[Any, Any], Any] | N
             arguments.append((index, None))
         else:
             arguments.append((index, _converter(convert)))
-    setters = _slot_setters(cls)
-    if setters is not None:
-        return layout.compile(cls, arguments, setters=setters)
+    slots = slot_builder(cls)
+    if slots is not None:
+        return layout.compile(cls, arguments, slots=slots)
     positional = all(f.init and not f.kw_only for f in dataclasses.fields(cls))
     keywords = None if positional else [attr for attr, _ in plan(cls)]
     return layout.compile(cls, arguments, keywords=keywords)
 
 
-def _slot_setters(cls: Any) -> list[Callable[[Any, Any], None]] | None:
-    """Each attribute's slot setter, when building ``cls`` needs nothing else.
+class SlotBuilder(NamedTuple):
+    """How a decoder fills a model's slots without its ``__init__``.
+
+    Attributes:
+        twin: a plain class with the model's slots (same names, same order),
+            so its instances may become the model's by ``__class__``
+            assignment; its attributes are set as any plain object's.
+        names: the attributes to fill, in the model's field order.
+    """
+
+    twin: type
+    names: tuple[str, ...]
+
+
+def _slot_builder(cls: Any) -> SlotBuilder | None:
+    """How to fill ``cls``'s slots directly, when building it needs nothing else.
 
     That is the case when its ``__init__`` is the one ``dataclass`` generated
     (it only stores each argument, even when frozen) and nothing runs after
     it: no ``__post_init__``, no ``InitVar``, every field initialised from an
-    argument and stored in a slot. Filling the slots directly then builds an
-    equal object in half the time. None otherwise: ``cls(...)`` is called.
+    argument and stored in a slot of ``cls`` itself (a direct subclass of
+    ``object``). A frozen model refuses attribute assignment, and its
+    ``__init__`` pays ``object.__setattr__`` per field: a decoder instead
+    fills an instance of the unfrozen twin and then makes it a ``cls``, an
+    equal object in a fraction of the time. None otherwise: ``cls(...)`` is
+    called.
     """
     init = getattr(cls.__init__, "__code__", None)
     fields = dataclasses.fields(cls)
+    names = tuple(f.name for f in fields)
     if (
         init is None
         or init.co_filename != "<string>"  # written by hand, not generated
@@ -212,15 +231,25 @@ def _slot_setters(cls: Any) -> list[Callable[[Any, Any], None]] | None:
         or not (cls.__dataclass_params__.frozen or cls.__setattr__ is object.__setattr__)
         or init.co_argcount + init.co_kwonlyargcount != len(fields) + 1
         or not all(f.init for f in fields)
+        or cls.__bases__ != (object,)
+        or tuple(cls.__dict__.get("__slots__", ())) != names
+        or not all(isinstance(cls.__dict__.get(n), types.MemberDescriptorType) for n in names)
     ):
         return None
-    setters = []
-    for f in fields:
-        slot = cls.__dict__.get(f.name)
-        if not isinstance(slot, types.MemberDescriptorType):
-            return None
-        setters.append(slot.__set__)
-    return setters
+    twin = type(f"_{cls.__name__}Slots", (), {"__slots__": names, "__module__": cls.__module__})
+    try:
+        # The interpreter decides whether the layouts match: try it once.
+        trial = twin()
+        for name in names:
+            setattr(trial, name, None)
+        trial.__class__ = cls
+    except TypeError:
+        return None
+    return SlotBuilder(twin, names)
+
+
+#: :func:`_slot_builder`, once per model class.
+slot_builder: Callable[[Any], SlotBuilder | None] = functools.cache(_slot_builder)
 
 
 @functools.cache
@@ -255,7 +284,7 @@ def decode(
     report: str,
     *,
     index: int | None = None,
-    server: str | None = None,
+    server: str | Callable[[], str] | None = None,
 ) -> T:
     """Build a ``cls`` from one record's raw fields ``(name, type, content, value)``.
 
@@ -264,7 +293,8 @@ def decode(
         fields: the record (the core's ``RawRecord``, or any iterable of fields).
         report: the report's name, for messages.
         index: the record's position in the report, for messages.
-        server: the server it came from, for messages.
+        server: the server it came from, for messages, or a function giving
+            it (called only for a message: a session's description is not free).
 
     Raises:
         ChronyDataError: a required field is missing, or a value cannot be
@@ -272,33 +302,32 @@ def decode(
             report, the record and the server. A model's own checks (a
             ``__post_init__``) raise what the model chose.
     """
-    try:
-        return _decode(cls, fields, report)
-    except ChronyDataError as exc:
-        raise ChronyDataError(
-            f"{_where(report, index, server)}: {exc.message}", error_code=exc.error_code
-        ) from exc
-
-
-def _where(report: str, index: int | None, server: str | None) -> str:
-    where = f"{report} report" if index is None else f"{report} report, record {index},"
-    return where if server is None else f"{where} from {server}"
-
-
-def _decode(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str) -> T:
+    # Every record the core reads carries its layout: a decoder compiled for
+    # it picks the values by position. It is the path of every call, so it is
+    # written out here rather than behind another function.
     layout: _Layout | None = getattr(fields, "layout", None)
     if layout is not None:
-        cache = layout.cache
-        decoder = cache.get(cls, _MISSING)
+        decoder = layout.cache.get(cls, _MISSING)
         if decoder is _MISSING:
-            decoder = cache[cls] = _compile_decoder(cls, layout)
+            decoder = layout.cache[cls] = _compile_decoder(cls, layout)
         if decoder is not None:
             try:
                 built: T = decoder(fields.slots, fields.data)  # type: ignore[attr-defined]
                 return built
             except Exception:
                 pass  # the generic path below names the field that failed
-    return _decode_by_name(cls, fields, report)
+    try:
+        return _decode_by_name(cls, fields, report)
+    except ChronyDataError as exc:
+        where = server() if callable(server) else server
+        raise ChronyDataError(
+            f"{_where(report, index, where)}: {exc.message}", error_code=exc.error_code
+        ) from exc
+
+
+def _where(report: str, index: int | None, server: str | None) -> str:
+    where = f"{report} report" if index is None else f"{report} report, record {index},"
+    return where if server is None else f"{where} from {server}"
 
 
 def _decode_by_name(cls: type[T], fields: Iterable[tuple[Any, ...]], report: str) -> T:

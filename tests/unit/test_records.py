@@ -15,7 +15,7 @@ import pytest
 from pychrony import ChronyDataError, LeapStatus, Source, SourceStats, TrackingStatus
 from pychrony._core.constants import FieldType
 from pychrony._core.records import RawField, RawRecord, record_from_fields
-from pychrony.models._declare import _slot_setters, decode, source
+from pychrony.models._declare import decode, slot_builder, source
 
 U, INT, F, T, S = (
     FieldType.UINTEGER,
@@ -157,14 +157,14 @@ def test_absent_optional_attribute_is_none() -> None:
 
 
 def test_post_init_still_runs() -> None:
-    assert _slot_setters(_Checked) is None
+    assert slot_builder(_Checked) is None
     assert decode(_Checked, record_from_fields([("count", INT, 0, 5)]), "test") == _Checked(5)
     with pytest.raises(ValueError, match="negative"):
         decode(_Checked, record_from_fields([("count", INT, 0, -1)]), "test")
 
 
 def test_keyword_only_attributes_are_passed_by_name() -> None:
-    assert _slot_setters(_KeywordOnly) is None  # no slots: built by calling it
+    assert slot_builder(_KeywordOnly) is None  # no slots: built by calling it
     got = decode(_KeywordOnly, record_from_fields([("count", U, 0, 5)]), "test")
     assert got == _KeywordOnly(count=5)
 
@@ -172,9 +172,34 @@ def test_keyword_only_attributes_are_passed_by_name() -> None:
 def test_models_are_filled_slot_by_slot() -> None:
     # The fast construction applies to the real models, and builds equal objects.
     for cls in (TrackingStatus, Source, SourceStats):
-        assert _slot_setters(cls) is not None
+        assert slot_builder(cls) is not None
     fast, by_name = both_ways(Source, SOURCE, "sources")
     assert fast == by_name
     assert hash(fast) == hash(by_name)
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.poll = 3
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Derived(_Counted):
+    extra: int = dataclasses.field(default=0, metadata=source("extra", optional=True))
+
+
+def test_a_subclassed_model_is_built_by_calling_it() -> None:
+    # Its slots live on two classes: no plain twin can take its layout, so
+    # the decoder calls the class (the result is the same object either way).
+    assert slot_builder(_Derived) is None
+    got = decode(_Derived, record_from_fields([("count", U, 0, 3), ("extra", U, 0, 4)]), "test")
+    assert got == _Derived(3, None, 4)
+    assert type(got) is _Derived
+
+
+def test_a_slot_built_model_is_of_its_class_not_the_twin() -> None:
+    builder = slot_builder(_Counted)
+    assert builder is not None
+    assert builder.names == ("count", "note")
+    got = decode(_Counted, record_from_fields([("count", U, 0, 3)]), "test")
+    assert type(got) is _Counted
+    assert not isinstance(got, builder.twin)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.count = 4  # type: ignore[misc]

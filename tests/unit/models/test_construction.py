@@ -21,7 +21,7 @@ from pychrony import ChronyDataError, NTPData
 from pychrony._core import records
 from pychrony._core.constants import FieldType
 from pychrony._core.records import FieldLayout, record_from_fields
-from pychrony.models._declare import _slot_setters, allows_empty, decode
+from pychrony.models._declare import allows_empty, decode, slot_builder
 from pychrony.models.catalog import REPORTS
 from pychrony.testing import make
 
@@ -36,14 +36,14 @@ def _slot_built(model: Any, plain: bool) -> tuple[Any, Any]:
     values = [getattr(normal, f.name) for f in dataclasses.fields(model)]
     # A record whose slots hold the finished values; the constructor copies them.
     record = record_from_fields([(f"v{i}", FieldType.UINTEGER, 0, v) for i, v in enumerate(values)])
-    setters = _slot_setters(model)
-    assert setters is not None, f"{model.__name__} is not built slot by slot"
+    slots = slot_builder(model)
+    assert slots is not None, f"{model.__name__} is not built slot by slot"
     arguments = [(i, None) for i in range(len(values))]
     layout = record.layout
     if plain:
-        build = layout._plain(model, arguments, None, setters)
+        build = layout._plain(model, arguments, None, slots)
     else:
-        build = layout._generate(model, arguments, None, setters)
+        build = layout._generate(model, arguments, None, slots)
     return build(record.slots, record.data), normal
 
 
@@ -95,7 +95,7 @@ def test_structural_pattern_matching_sees_the_fields(model: Any) -> None:
 def test_the_real_decoders_use_the_slot_constructor_for_every_model() -> None:
     # The decoders compiled per layout take the fast route for every report's model.
     for model in MODELS:
-        assert _slot_setters(model) is not None, model.__name__
+        assert slot_builder(model) is not None, model.__name__
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
