@@ -13,7 +13,7 @@ from typing import Any
 from ._core.constants import ErrorCode
 from ._core.session import Call, Session, Steps
 from .exceptions import ChronyDataError
-from .models._declare import decode
+from .models._declare import ModelDecoder
 from .models.catalog import ReportSpec
 
 __all__ = ["StepsCache", "cached_steps", "typed_steps"]
@@ -29,22 +29,22 @@ def typed_steps(session: Session, spec: ReportSpec[Any]) -> Call[object]:
     otherwise, and None when ``spec.may_be_disabled`` and chronyd answers
     DISABLED. The :class:`~pychrony._core.session.Call` runs them blocking too.
     """
-    model, name, describe = spec.model, spec.name, session.describe
+    decoder = ModelDecoder(spec.model, spec.name, session.describe)
     fetch: Call[Any] = (
-        session.records_steps(spec.name) if spec.many else session.record_steps(spec.name, 0)
+        session.records_steps(spec.name, decoder)
+        if spec.many
+        else session.record_steps(spec.name, 0, decoder)
     )
 
-    def typed(raw: Any) -> object:
-        if spec.many:
-            return [decode(model, rec, name, index=i, server=describe) for i, rec in enumerate(raw)]
-        return decode(model, raw, name, index=0, server=describe)
+    if not spec.may_be_disabled:
+        return fetch  # nothing to add: one call fewer on every request
 
     def disabled(exc: ChronyDataError) -> bool:
-        return spec.may_be_disabled and exc.error_code == ErrorCode.DISABLED
+        return exc.error_code == ErrorCode.DISABLED
 
     def steps(deadline: float) -> Steps[object]:
         try:
-            return typed((yield from fetch(deadline)))
+            return (yield from fetch(deadline))
         except ChronyDataError as exc:
             if disabled(exc):
                 return None
@@ -52,7 +52,7 @@ def typed_steps(session: Session, spec: ReportSpec[Any]) -> Call[object]:
 
     def blocking(deadline: float) -> object:
         try:
-            return typed(fetch.blocking(deadline))
+            return fetch.blocking(deadline)
         except ChronyDataError as exc:
             if disabled(exc):
                 return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar, overload
 
 from .. import _native
 from .constants import FieldType
@@ -24,10 +24,18 @@ from .timespec import as_chronyc_reads
 if TYPE_CHECKING:
     from .._libchrony_cffi import FFI, Lib
 
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
 __all__ = [
+    "RAW",
+    "DamagedRecordError",
+    "Decoder",
     "FieldLayout",
     "RawField",
     "RawRecord",
+    "decode_all_packed",
+    "decode_packed",
     "read_fields",
     "read_value",
     "record_from_fields",
@@ -421,30 +429,126 @@ _LAYOUTS: dict[bytes, FieldLayout] = {}
 # The head of each record pychrony_report packs: its two lengths, as one int32.
 _HEAD = struct.Struct("=i").unpack_from
 
-
-def record_from_packed(data: bytes, lengths: int) -> RawRecord:
-    """The record ``pychrony_read_record`` packed into ``data``; ``lengths`` is its result."""
-    key = data[: lengths >> 16]
-    layout = _LAYOUTS.get(key) or _layout_for(key)
-    return RawRecord(layout, layout.unpack(data), data)
+_MISSING = object()
 
 
-def records_from_packed(data: bytes, into: list[RawRecord]) -> None:
-    """Append the records ``pychrony_report`` packed into ``data``, in order, to ``into``."""
+class Decoder(Protocol[T_co]):
+    """What a record becomes: a model, or the :class:`RawRecord` itself.
+
+    The core hands each record it unpacks to a decoder, so a typed call
+    builds its model straight from the unpacked slots (no intermediate
+    record, no further call) through a builder compiled once per layout.
+    """
+
+    @property
+    def key(self) -> object:
+        """What the compiled builders are kept under in a layout's cache (a model class)."""
+
+    def compile(self, layout: FieldLayout) -> Callable[[tuple[Any, ...], bytes], T_co] | None:
+        """A builder of the value from ``(slots, record bytes)``; None: call the decoder instead."""
+
+    def __call__(self, record: RawRecord, index: int) -> T_co:
+        """The value of ``record``, the report's record ``index`` (the path when no builder is)."""
+
+
+class _Raw:
+    """The decoder whose value is the record itself."""
+
+    key: object = "raw records"
+
+    def compile(self, layout: FieldLayout) -> None:
+        return None
+
+    def __call__(self, record: RawRecord, index: int) -> RawRecord:
+        return record
+
+
+#: Decoding to :class:`RawRecord` (the generic layer and the C API's).
+RAW: Decoder[RawRecord] = _Raw()
+
+
+class DamagedRecordError(Exception):
+    """The packed bytes of a record do not parse (its cause says why).
+
+    Raised instead of whatever parsing raised, so a caller tells a damaged
+    record (its own error to make) from an error of the decoder (passed on
+    as it is: a model's own checks raise what the model chose).
+    """
+
+
+def decode_packed(data: bytes, lengths: int, decoder: Decoder[T], index: int) -> T:
+    """``decoder``'s value of the record ``pychrony_read_record`` packed into ``data``.
+
+    Args:
+        data: the packed record.
+        lengths: the packer's result (the layout's length and the bytes used).
+        decoder: what the record becomes.
+        index: its position in the report, for the decoder's messages.
+
+    Raises:
+        DamagedRecordError: ``data`` does not parse.
+    """
+    try:
+        key = data[: lengths >> 16]
+        layout = _LAYOUTS.get(key) or _layout_for(key)
+        slots = layout.unpack(data)
+    except Exception as exc:
+        raise DamagedRecordError(f"{type(exc).__name__}: {exc}") from exc
+    return _decoded(layout, slots, data, decoder, index)
+
+
+def decode_all_packed(data: bytes, decoder: Decoder[T], into: list[T]) -> None:
+    """Append ``decoder``'s value of each record ``pychrony_report`` packed into ``data``.
+
+    Each record's index is its position in ``into``.
+
+    Raises:
+        DamagedRecordError: a record does not parse (those before it are in ``into``).
+    """
     pos = 0
     end = len(data)
     layout: FieldLayout | None = None
     key = b""
     while pos < end:
-        (lengths,) = _HEAD(data, pos)
-        pos += 4
-        record = data[pos : pos + (lengths & 0xFFFF)]
-        pos += lengths & 0xFFFF
-        # The records of a report share their layout: compare with the last one.
-        if layout is None or record[: lengths >> 16] != key:
-            key = record[: lengths >> 16]
-            layout = _LAYOUTS.get(key) or _layout_for(key)
-        into.append(RawRecord(layout, layout.unpack(record), record))
+        try:
+            (lengths,) = _HEAD(data, pos)
+            pos += 4
+            record = data[pos : pos + (lengths & 0xFFFF)]
+            pos += lengths & 0xFFFF
+            # The records of a report share their layout: compare with the last one.
+            if layout is None or record[: lengths >> 16] != key:
+                key = record[: lengths >> 16]
+                layout = _LAYOUTS.get(key) or _layout_for(key)
+            slots = layout.unpack(record)
+        except Exception as exc:
+            raise DamagedRecordError(f"{type(exc).__name__}: {exc}") from exc
+        into.append(_decoded(layout, slots, record, decoder, len(into)))
+
+
+def _decoded(
+    layout: FieldLayout, slots: tuple[Any, ...], data: bytes, decoder: Decoder[T], index: int
+) -> T:
+    """The value of one unpacked record: by the layout's compiled builder when there is one."""
+    cache = layout.cache
+    build = cache.get(decoder.key, _MISSING)
+    if build is _MISSING:
+        build = cache[decoder.key] = decoder.compile(layout)
+    if build is not None:
+        try:
+            return build(slots, data)  # type: ignore[no-any-return]
+        except Exception:
+            pass  # the decoder's own path says what failed
+    return decoder(RawRecord(layout, slots, data), index)
+
+
+def record_from_packed(data: bytes, lengths: int) -> RawRecord:
+    """The record ``pychrony_read_record`` packed into ``data``; ``lengths`` is its result."""
+    return decode_packed(data, lengths, RAW, 0)
+
+
+def records_from_packed(data: bytes, into: list[RawRecord]) -> None:
+    """Append the records ``pychrony_report`` packed into ``data``, in order, to ``into``."""
+    decode_all_packed(data, RAW, into)
 
 
 def _layout_for(key: bytes) -> FieldLayout:

@@ -35,7 +35,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, NoReturn, TypeVar, cast, overload
 
 from .. import _native
 from ..exceptions import (
@@ -66,11 +66,14 @@ from .errors import (
 from .hints import with_hint
 from .records import (
     _STRING_LOCK,
+    RAW,
+    DamagedRecordError,
+    Decoder,
     RawField,
     RawRecord,
+    decode_all_packed,
+    decode_packed,
     read_fields,
-    record_from_packed,
-    records_from_packed,
 )
 from .sockets import guard_socket, remove_client_socket_file
 from .timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryPolicy, budget, validate_timing
@@ -619,33 +622,47 @@ class Session:
             ),
         )
 
-    def record_steps(self, report: str, index: int) -> Call[RawRecord]:
-        """Steps fetching record ``index`` of ``report`` (validated now)."""
+    @overload
+    def record_steps(self, report: str, index: int) -> Call[RawRecord]: ...
+    @overload
+    def record_steps(self, report: str, index: int, decoder: Decoder[T]) -> Call[T]: ...
+    def record_steps(self, report: str, index: int, decoder: Decoder[Any] = RAW) -> Call[Any]:
+        """Steps fetching record ``index`` of ``report`` (validated now).
+
+        The call's value is the record as ``decoder`` decodes it (by default
+        the :class:`RawRecord` itself).
+        """
         report_b = _report_bytes(report)
         _check_index(index)
         request = self._lib().pychrony_request
 
-        def blocking(deadline: float) -> RawRecord:
+        def blocking(deadline: float) -> Any:
             n = self._run_blocking(request, (report_b, index, deadline), report)
-            return self._record_of(n, report, index)
+            return self._record_of(n, report, index, decoder)
 
-        return Call(lambda deadline: self._record(report, report_b, index, deadline), blocking)
+        return Call(
+            lambda deadline: self._record(report, report_b, index, deadline, decoder), blocking
+        )
 
-    def records_steps(self, report: str) -> Call[list[RawRecord]]:
-        """Steps fetching every record of ``report`` (validated now)."""
+    @overload
+    def records_steps(self, report: str) -> Call[list[RawRecord]]: ...
+    @overload
+    def records_steps(self, report: str, decoder: Decoder[T]) -> Call[list[T]]: ...
+    def records_steps(self, report: str, decoder: Decoder[Any] = RAW) -> Call[list[Any]]:
+        """Steps fetching every record of ``report`` (validated now), each ``decoder``'s value."""
         report_b = _report_bytes(report)
 
-        def blocking(deadline: float) -> list[RawRecord]:
+        def blocking(deadline: float) -> list[Any]:
             lib = self._lib()
             args = (report_b, MAX_RECORDS, deadline)
-            found: list[RawRecord] = []
+            found: list[Any] = []
             n = self._run_blocking(lib.pychrony_report, args, report)
             while n == lib.PYCHRONY_NO_ROOM:
-                self._overflow(found, report)
+                self._overflow(found, report, decoder)
                 n = self._run_blocking(lib.pychrony_report, args, report, lib.PYCHRONY_RESUME)
-            return self._records_of(found, report)
+            return self._records_of(found, report, decoder)
 
-        return Call(lambda deadline: self._records(report, report_b, deadline), blocking)
+        return Call(lambda deadline: self._records(report, report_b, deadline, decoder), blocking)
 
     def _count(self, report: str, report_b: bytes, deadline: float) -> Steps[int]:
         lib = self._lib()
@@ -653,21 +670,23 @@ class Session:
         return self._counted(report, n)
 
     def _record(
-        self, report: str, report_b: bytes, index: int, deadline: float
-    ) -> Steps[RawRecord]:
+        self, report: str, report_b: bytes, index: int, deadline: float, decoder: Decoder[T]
+    ) -> Steps[T]:
         lib = self._lib()
         n = yield from self._steps(lib.pychrony_request, (report_b, index, deadline), report)
-        return self._record_of(n, report, index)
+        return self._record_of(n, report, index, decoder)
 
-    def _records(self, report: str, report_b: bytes, deadline: float) -> Steps[list[RawRecord]]:
+    def _records(
+        self, report: str, report_b: bytes, deadline: float, decoder: Decoder[T]
+    ) -> Steps[list[T]]:
         lib = self._lib()
         args = (report_b, MAX_RECORDS, deadline)
-        found: list[RawRecord] = []
+        found: list[T] = []
         n = yield from self._steps(lib.pychrony_report, args, report)
         while n == lib.PYCHRONY_NO_ROOM:
-            self._overflow(found, report)
+            self._overflow(found, report, decoder)
             n = yield from self._steps(lib.pychrony_report, args, report, lib.PYCHRONY_RESUME)
-        return self._records_of(found, report)
+        return self._records_of(found, report, decoder)
 
     # -- one request's exchange ----------------------------------------------
     #
@@ -849,34 +868,33 @@ class Session:
             )
         return count
 
-    def _record_of(self, n: int, report: str, index: int) -> RawRecord:
-        """The record a C exchange answered with (``n``: its result)."""
+    def _record_of(self, n: int, report: str, index: int, decoder: Decoder[T]) -> T:
+        """The record a C exchange answered with (``n``: its result), decoded."""
         if n < 0:  # NO_ROOM: libchrony holds it; read it field by field
             record = self._read_held(report, index)
             self._grow()
-            return record
+            return decoder(record, index)
         try:
-            return record_from_packed(self._unpack(self._out, n & 0xFFFF), n)
-        except Exception as exc:
-            raise self._unreadable(report, index, exc) from exc
+            return decode_packed(self._unpack(self._out, n & 0xFFFF), n, decoder, index)
+        except DamagedRecordError as exc:
+            raise self._unreadable(report, index, exc.__cause__ or exc) from exc
 
-    def _overflow(self, found: list[RawRecord], report: str) -> None:
+    def _overflow(self, found: list[T], report: str, decoder: Decoder[T]) -> None:
         """A report outgrew the buffer: take what it holds and the record libchrony holds."""
         x = self._x
-        self._records_of(found, report)
-        found.append(self._read_held(report, x.index))
+        self._records_of(found, report, decoder)
+        found.append(decoder(self._read_held(report, x.index), x.index))
         x.index += 1
         x.used = 0
         self._grow()
 
-    def _records_of(self, found: list[RawRecord], report: str) -> list[RawRecord]:
-        """``found`` with the records the C exchange packed appended."""
+    def _records_of(self, found: list[T], report: str, decoder: Decoder[T]) -> list[T]:
+        """``found`` with the records the C exchange packed appended, decoded."""
         ffi, _ = _native.load()
-        x = self._x
         try:
-            records_from_packed(ffi.unpack(self._out, x.used), found)
-        except Exception as exc:
-            raise self._unreadable(report, len(found), exc) from exc
+            decode_all_packed(ffi.unpack(self._out, self._x.used), decoder, found)
+        except DamagedRecordError as exc:
+            raise self._unreadable(report, len(found), exc.__cause__ or exc) from exc
         return found
 
     def _read_held(self, report: str, index: int) -> RawRecord:
@@ -885,7 +903,7 @@ class Session:
         except Exception as exc:  # whatever chronyd sent, never more than a data error
             raise self._unreadable(report, index, exc) from exc
 
-    def _unreadable(self, report: str, index: int, exc: Exception) -> ChronyDataError:
+    def _unreadable(self, report: str, index: int, exc: BaseException) -> ChronyDataError:
         return ChronyDataError(
             f"{report} report from {self.describe()}: record {index} cannot be read: "
             f"{type(exc).__name__}: {exc}"

@@ -33,12 +33,20 @@ import functools
 import types
 import typing
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, Protocol, TypeVar, cast
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar, cast
 
 from ..exceptions import ChronyDataError
 from .units import Unit
 
-__all__ = ["FieldSource", "decode", "field_source", "field_unit", "plan", "source"]
+__all__ = [
+    "FieldSource",
+    "ModelDecoder",
+    "decode",
+    "field_source",
+    "field_unit",
+    "plan",
+    "source",
+]
 
 T = TypeVar("T")
 _MISSING = object()
@@ -323,6 +331,34 @@ def decode(
         raise ChronyDataError(
             f"{_where(report, index, where)}: {exc.message}", error_code=exc.error_code
         ) from exc
+
+
+class ModelDecoder(Generic[T]):
+    """Decodes one report's records to model ``cls`` (the core's ``Decoder``).
+
+    The core builds each record through :meth:`compile`'s builder, kept per
+    layout under the model class (the same one :func:`decode` uses), and
+    falls back to :func:`decode` itself, which names what failed.
+
+    Args:
+        cls: the model.
+        report: the report's name, for messages.
+        server: a function giving the server's description, for messages.
+    """
+
+    __slots__ = ("key", "report", "server")
+
+    def __init__(self, cls: type[T], report: str, server: Callable[[], str]) -> None:
+        self.key = cls
+        self.report = report
+        self.server = server
+
+    def compile(self, layout: _Layout) -> Callable[[Any, Any], T] | None:
+        """The builder of ``cls`` from a record of ``layout``; None when a field is missing."""
+        return _compile_decoder(self.key, layout)
+
+    def __call__(self, record: Iterable[tuple[Any, ...]], index: int) -> T:
+        return decode(self.key, record, self.report, index=index, server=self.server)
 
 
 def _where(report: str, index: int | None, server: str | None) -> str:
