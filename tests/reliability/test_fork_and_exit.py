@@ -162,3 +162,31 @@ def test_exit_with_threads_inside_calls_never_crashes_nor_leaves_files(
     assert outcomes == {0 if how == "exit" else 1: EXIT_RUNS}, outcomes
     assert _leftovers(sandbox, before) == set()
     assert Path(sandbox.socket_path).exists()
+
+
+_LAZY_AT_FORK = """
+import os, sys
+import pychrony
+from pychrony import _lazy
+
+lazy = {m for exports in _lazy._EVERY for m in exports.modules()}
+assert lazy and not lazy <= set(sys.modules), "nothing left to load lazily"
+pid = os.fork()
+if pid == 0:
+    missing = lazy - set(sys.modules)
+    os._exit(0 if not missing else 3)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, "the child lacks lazily loaded modules"
+print(len(lazy))
+"""
+
+
+def test_no_lazy_import_is_in_flight_at_a_fork() -> None:
+    # A thread importing a lazily loaded module at the moment of a fork would
+    # leave the child that module's import lock held by nobody: the child's
+    # first use of the name would wait forever. The fork hook imports them all
+    # first, so every one is loaded in the child (the "busy" fork test above
+    # hung about one run in twenty without it).
+    done = _run(_LAZY_AT_FORK)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 10
