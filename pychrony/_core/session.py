@@ -247,6 +247,7 @@ class Session:
         self._x_keep: list[Any] = []
         self._unpack: Any = None  # ffi.unpack, once the state exists
         self._out: Any = None  # the record buffer (x.out makes a new cdata per read)
+        self._x_fd: int | None = None  # x.fd as Python last set it (read on every call)
 
     # -- state ---------------------------------------------------------------
 
@@ -538,27 +539,35 @@ class Session:
         """
         limit = self._budget
         deadline = time.monotonic() + limit
-        if lifecycle.exiting():
-            lifecycle.wait_for_cleanup(limit)
-            raise self._exiting_error()
         # A huge timeout can make the budget infinite; the lock takes at most
         # TIMEOUT_MAX. Try it without a timeout first: that is the usual case
         # and costs a third as much.
         lock = self._lock
-        if not lock.acquire(blocking=False) and not lock.acquire(
-            timeout=min(limit, threading.TIMEOUT_MAX)
-        ):
-            raise self.busy_error(what)
-        try:
+        if not lock.acquire(False) and not lock.acquire(True, min(limit, threading.TIMEOUT_MAX)):
             if lifecycle.exiting():
-                # Queued behind the call in flight when exit began: end now, so
-                # retire() gets the session as soon as that call is over.
-                raise self._exiting_error()
+                self._refuse_at_exit(deadline)
+            raise self.busy_error(what)
+        if lifecycle.exiting():
+            # Exit began before this call, or while it queued behind the call
+            # in flight: the session is retire()'s from now on.
+            lock.release()
+            self._refuse_at_exit(deadline)
+        try:
             if type(steps) is Call:
                 return steps.blocking(deadline)  # type: ignore[no-any-return]
             return drive_blocking(steps(deadline), self._pollers)
         finally:
             lock.release()
+
+    def _refuse_at_exit(self, deadline: float) -> NoReturn:
+        """End a call made while exiting, once the exit cleanup is over (or at ``deadline``).
+
+        Waiting first keeps daemon threads that retry in a loop from
+        spinning, which would starve the calls still in flight that the
+        cleanup is waiting for.
+        """
+        lifecycle.wait_for_cleanup(deadline - time.monotonic())
+        raise self._exiting_error()
 
     def hold(self) -> None:
         """Hold the session for a call driven elsewhere (the asyncio driver), never waiting.
@@ -718,7 +727,7 @@ class Session:
             self._x = x
             self._unpack = ffi.unpack
             self._grow(_BUFFER_FIRST)
-        x.fd = self._state["fd"]
+        x.fd = self._x_fd = self._state["fd"]
         return x
 
     def _grow(self, size: int | None = None) -> None:
@@ -740,7 +749,7 @@ class Session:
         if state["session"] is None:
             self.open(args[-1])  # the call's deadline bounds a host name's lookup too
         x = self._x
-        if x is None or x.fd != state["fd"]:
+        if x is None or self._x_fd != state["fd"]:
             x = self._exchange_state()
         try:
             n = call(state["session"], x, *args, mode)
@@ -824,14 +833,14 @@ class Session:
                     # The socket outlived chronyd (it was restarted): reopen
                     # once per request and address, and resend at once.
                     self._reopen(x.deadline)
-                    x.fd = self._state["fd"]
+                    x.fd = self._x_fd = self._state["fd"]
                     x.reopened = 1
                     return int(lib.PYCHRONY_RESUME)
                 if self._can_move_on():
                     # Nothing answers there: as chronyc, go on to the next
                     # address, with fresh attempts but the same deadline.
                     self._reopen(x.deadline, reason_of(os_errno))
-                    x.fd = self._state["fd"]
+                    x.fd = self._x_fd = self._state["fd"]
                     x.reopened = x.attempts = x.wait_index = 0
                     return int(lib.PYCHRONY_RESUME)
             self._fail(code, what, os_errno)
