@@ -149,23 +149,33 @@ class AsyncChronyConnection(SessionInfo):
 
     async def _call(self, make_steps: Callable[[float], Steps[T]], what: str) -> T:
         """Run one call's steps on the loop, within one budget counted from now."""
-        deadline = self._session.deadline()
-        if not await self._turns.acquire(self._session.budget):
-            raise self._session.busy_error(what)
+        session = self._session
+        deadline = session.deadline()
+        turns = self._turns
+        if not turns.take() and not await turns.acquire(session.budget):
+            raise session.busy_error(what)
         try:
-            if not self._session.is_open:
+            if not session.is_open:
                 # The steps open the session; a name must be known by then,
                 # or its lookup would block the loop.
-                await _resolve_names(self._session, deadline)
+                await _resolve_names(session, deadline)
             # hold/unhold rather than held(): the generator-based context
             # manager costs over ten times as much (measured: 4 us against 0.3).
-            self._session.hold()
+            session.hold()
             try:
-                return await drive_async(make_steps(deadline))
+                steps = make_steps(deadline)
+                try:
+                    # A reply within the C exchange's grace needs no wait at
+                    # all: then the steps end here, with no coroutine to run.
+                    wait = next(steps)
+                except StopIteration as done:
+                    result: T = done.value
+                    return result
+                return await _drive(steps, wait)
             finally:
-                self._session.unhold()
+                session.unhold()
         finally:
-            self._turns.release()
+            turns.release()
 
     @overload
     async def fetch(self, spec: ManyReport[M]) -> list[M]: ...
@@ -347,15 +357,24 @@ async def drive_async(steps: Steps[T]) -> T:
     """Run ``steps`` to completion, letting the running event loop watch the socket.
 
     If the awaiting task is cancelled, the steps are closed, which resets the
-    session (see :meth:`pychrony._core.session.Session._exchange`).
+    session (see :meth:`pychrony._core.session.Session._steps`).
     """
-    loop = asyncio.get_running_loop()
     try:
         wait = next(steps)
+    except StopIteration as done:
+        # The generator's return value: typed T by Steps[T], Any to StopIteration.
+        result: T = done.value
+        return result
+    return await _drive(steps, wait)
+
+
+async def _drive(steps: Steps[T], wait: Wait) -> T:
+    """:func:`drive_async` from the steps' first ``wait`` on."""
+    loop = asyncio.get_running_loop()
+    try:
         while True:
             wait = steps.send(await _readable(loop, wait))
     except StopIteration as done:
-        # The generator's return value: typed T by Steps[T], Any to StopIteration.
         result: T = done.value
         return result
     finally:
@@ -398,10 +417,16 @@ class _Turns:
         self._busy = False
         self._waiting: collections.deque[asyncio.Future[bool]] = collections.deque()
 
+    def take(self) -> bool:
+        """Take the turn if it is free now (no coroutine: the usual case is this)."""
+        if self._busy or self._waiting:
+            return False
+        self._busy = True
+        return True
+
     async def acquire(self, timeout: float | None) -> bool:
         """Take the turn, waiting at most ``timeout`` seconds (None: no limit)."""
-        if not self._busy and not self._waiting:
-            self._busy = True
+        if self.take():
             return True
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[bool] = loop.create_future()
