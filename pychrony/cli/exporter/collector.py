@@ -175,15 +175,22 @@ class ChronyCollector:
         with self._lock:
             self._failures[name] = self._failures.get(name, 0) + 1
 
-    def _name_sources(self, family: Any) -> None:
-        # The families name a source by its address; put the name in where known.
+    def _name_sources(self, family: Any, named: dict[str, str]) -> None:
+        # The families name a source by its address; put the name in where
+        # known. Each address is looked up in the cache once per scrape
+        # (``named``): it labels a sample of nearly every family, and one
+        # scrape then names it the same way throughout.
         if self.names is None:
             return
         for sample in family.samples:
             labels = sample.labels
             for name_key, address_key in _NAMED_LABELS:
-                if name_key in labels and labels[name_key] == labels.get(address_key):
-                    labels[name_key] = self.names.name(labels[name_key])
+                address = labels.get(name_key)
+                if address is not None and address == labels.get(address_key):
+                    name = named.get(address)
+                    if name is None:
+                        name = named[address] = self.names.name(address)
+                    labels[name_key] = name
 
     def collect(self, timeout: float | None = None) -> Iterator[Any]:
         """Read chronyd now and yield its metrics, ``chrony_up`` last.
@@ -210,6 +217,7 @@ class ChronyCollector:
         )
         if up:
             results: ReportResults = box["results"]
+            named: dict[str, str] = {}
             for spec in self.reports:
                 error = results.errors.get(spec.name)
                 success.add_metric([spec.name], 0.0 if error else 1.0)
@@ -220,7 +228,7 @@ class ChronyCollector:
                     elif spec.many and value is not None:
                         value = listed(value, self.include_unresolved)
                     for family in families(spec, value, sources_peer=self.sources_peer):
-                        self._name_sources(family)
+                        self._name_sources(family, named)
                         yield family
                 else:
                     self._count_failure(spec.name, one_line(str(error)))
