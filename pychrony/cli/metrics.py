@@ -511,7 +511,7 @@ def generic_families(spec: ReportSpec[Any], records: Sequence[Any]) -> Iterator[
         # Samples made here rather than by add_metric: the same Sample, without
         # zipping the label names again for every one.
         append = family.samples.append
-        to_base = column.unit.to_base
+        to_base = column.unit.base_converter()
         for base, values in keyed:
             value = values[position]
             if value is not None:
