@@ -442,6 +442,11 @@ def _state_label(value: Enum) -> str:
 
 
 def _label_value(value: Any, unit: Unit) -> str:
+    kind = type(value)
+    if kind is str:
+        return str(value)  # most labels: addresses, names (str() of a str is itself)
+    if kind is int and unit is not Unit.REFERENCE_ID:
+        return str(value)  # ports, key IDs: what plain() and str() make of them
     if unit is Unit.REFERENCE_ID and isinstance(value, int):
         return f"{value:08X}"  # as chrony_exporter's tracking_refid
     if isinstance(value, Enum):
@@ -509,9 +514,10 @@ def generic_families(
     if not kept:
         return
     label_names, _ = _record_labels(spec, kept[0][1], kept[0][0], namer)
-    # Each record's labels as a dict, once; every sample gets its own copy,
-    # as add_metric would give it. Like add_metric, a record labelled
-    # otherwise than the first keeps the first's names.
+    # Each record's labels as a dict, once, shared by the record's samples
+    # in every family (nothing changes a sample's labels once made). Like
+    # add_metric, a record labelled otherwise than the first keeps the
+    # first's names.
     keyed = [
         (dict(zip(label_names, _record_labels(spec, record, i, namer)[1], strict=False)), values)
         for i, record, values in kept
@@ -531,7 +537,7 @@ def generic_families(
         for base, values in keyed:
             value = values[position]
             if value is not None:
-                append(Sample(sample_name, base.copy(), to_base(value)))
+                append(Sample(sample_name, base, to_base(value)))
         yield family
     if plan.labels:
         info = _gauge(
