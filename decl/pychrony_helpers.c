@@ -256,11 +256,34 @@ static int pychrony_resend_or_end(pychrony_exchange *x, int malformed)
     return PYCHRONY_TIMEOUT;
 }
 
+/* Requests of ntpdata and authdata name a source by its address, which
+ * libchrony formats in its shared string buffer (in chrony_request_record,
+ * and in chrony_process_response when it sends that request itself): both
+ * run under the string lock, or another session's record read at the same
+ * time could copy this session's address. errno is the call's own. */
 static int pychrony_send(chrony_session *s, const char *report, int index)
 {
+    int err, saved;
+    pthread_mutex_lock(&pychrony_strings);
     if (index < 0)
-        return chrony_request_report_number_records(s, report);
-    return chrony_request_record(s, report, index);
+        err = chrony_request_report_number_records(s, report);
+    else
+        err = chrony_request_record(s, report, index);
+    saved = errno;
+    pthread_mutex_unlock(&pychrony_strings);
+    errno = saved;
+    return err;
+}
+
+static int pychrony_process(chrony_session *s)
+{
+    int err, saved;
+    pthread_mutex_lock(&pychrony_strings);
+    err = chrony_process_response(s);
+    saved = errno;
+    pthread_mutex_unlock(&pychrony_strings);
+    errno = saved;
+    return err;
 }
 
 static int pychrony_would_block(int e)
@@ -338,7 +361,7 @@ static int pychrony_run(chrony_session *s, pychrony_exchange *x, const char *rep
             }
             readable = 0;
             errno = 0;
-            err = chrony_process_response(s);
+            err = pychrony_process(s);
             if (err == CHRONY_OK) {
                 if (nowait && !x->grace && pychrony_now() - x->sent < 2 * PYCHRONY_GRACE)
                     x->grace = 1;

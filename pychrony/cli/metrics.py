@@ -38,7 +38,11 @@ from ..models.catalog import ReportSpec
 from ..models.units import Unit
 from .values import plain
 
-__all__ = ["COMPATIBLE", "families"]
+__all__ = ["COMPATIBLE", "Namer", "families"]
+
+#: What the ``source_name`` and ``tracking_name`` labels say for an address
+#: (the exporter's reverse DNS names); by default the address itself.
+Namer = Callable[[str], str]
 
 _SOURCE_LABELS = ["source_address", "source_name"]
 # chrony_exporter's label values, from the Go chrony library's names.
@@ -51,11 +55,15 @@ def _gauge(name: str, doc: str, labels: Sequence[str] = ()) -> GaugeMetricFamily
     return GaugeMetricFamily(name, doc, labels=list(labels))
 
 
+def _unnamed(address: str) -> str:
+    return address
+
+
 def _name_of(index: int, names: Sequence[str]) -> str:
     return names[index] if 0 <= index < len(names) else f"unknown ({index})"
 
 
-def tracking_families(t: TrackingStatus) -> Iterator[Metric]:
+def tracking_families(t: TrackingStatus, namer: Namer = _unnamed) -> Iterator[Metric]:
     """chrony_exporter's ``chrony_tracking_*`` metrics."""
     info = _gauge(
         "chrony_tracking_info",
@@ -63,7 +71,12 @@ def tracking_families(t: TrackingStatus) -> Iterator[Metric]:
         ["tracking_address", "tracking_name", "tracking_refid"],
     )
     info.add_metric(
-        [t.reference_ip, t.reference_ip or t.reference_id_name, f"{t.reference_id:08X}"], 1.0
+        [
+            t.reference_ip,
+            namer(t.reference_ip) if t.reference_ip else t.reference_id_name,
+            f"{t.reference_id:08X}",
+        ],
+        1.0,
     )
     yield info
     simple: tuple[tuple[str, str, float], ...] = (
@@ -116,7 +129,7 @@ def tracking_families(t: TrackingStatus) -> Iterator[Metric]:
         yield family
 
 
-def sources_families(sources: Sequence[Source]) -> Iterator[Metric]:
+def sources_families(sources: Sequence[Source], namer: Namer = _unnamed) -> Iterator[Metric]:
     """chrony_exporter's ``chrony_sources_*`` metrics, one series per source."""
     specs: tuple[tuple[str, str, Callable[[Source], float]], ...] = (
         (
@@ -151,28 +164,24 @@ def sources_families(sources: Sequence[Source]) -> Iterator[Metric]:
         ),
         ("stratum", "Chrony sources stratum", lambda s: float(s.stratum)),
     )
+    labelled = [(s, [s.address, namer(s.address)]) for s in sources]
     for suffix, doc, get in specs:
         family = _gauge(f"chrony_sources_{suffix}", doc, _SOURCE_LABELS)
-        for s in sources:
-            family.add_metric([s.address, s.address], get(s))
+        for s, labels in labelled:
+            family.add_metric(labels, get(s))
         yield family
     state = _gauge(
         "chrony_sources_state_info",
         "Chrony sources state info",
         [*_SOURCE_LABELS, "source_state", "source_mode"],
     )
-    for s in sources:
-        labels = [
-            s.address,
-            s.address,
-            _name_of(s.state.value, _STATE_NAMES),
-            _name_of(s.mode.value, _MODE_NAMES),
-        ]
-        state.add_metric(labels, 1.0)
+    for s, labels in labelled:
+        states = [_name_of(s.state.value, _STATE_NAMES), _name_of(s.mode.value, _MODE_NAMES)]
+        state.add_metric([*labels, *states], 1.0)
     yield state
 
 
-def sourcestats_families(stats: Sequence[SourceStats]) -> Iterator[Metric]:
+def sourcestats_families(stats: Sequence[SourceStats], namer: Namer = _unnamed) -> Iterator[Metric]:
     """chrony_exporter's ``chrony_sourcestats_*`` metrics, one series per source."""
     specs: tuple[tuple[str, str, Callable[[SourceStats], float]], ...] = (
         (
@@ -203,11 +212,14 @@ def sourcestats_families(stats: Sequence[SourceStats]) -> Iterator[Metric]:
         ),
         ("offset", "The estimated offset of the source, in seconds", lambda s: s.offset),
     )
+    labelled = []
+    for s in stats:
+        address = s.address or ref_id_name(s.reference_id)
+        labelled.append((s, [address, namer(address)]))
     for suffix, doc, get in specs:
         family = _gauge(f"chrony_sourcestats_{suffix}", doc, _SOURCE_LABELS)
-        for s in stats:
-            address = s.address or ref_id_name(s.reference_id)
-            family.add_metric([address, address], get(s))
+        for s, labels in labelled:
+            family.add_metric(labels, get(s))
         yield family
 
 
@@ -308,7 +320,7 @@ _SERVERSTATS: tuple[tuple[str, str, str, bool], ...] = (
 )
 
 
-def serverstats_families(stats: Any) -> Iterator[Metric]:
+def serverstats_families(stats: Any, namer: Namer = _unnamed) -> Iterator[Metric]:
     """chrony_exporter's ``chrony_serverstats_*`` metrics (absent fields are skipped)."""
     for suffix, attr, doc, counter in _SERVERSTATS:
         value = getattr(stats, attr, None)
@@ -343,26 +355,26 @@ def _ntpdata_units() -> dict[str, Unit]:
     return {f.name: field_unit(f) for f in dataclasses.fields(NTPData)}
 
 
-def sources_peer_families(records: Sequence[Any]) -> Iterator[Metric]:
+def sources_peer_families(records: Sequence[Any], namer: Namer = _unnamed) -> Iterator[Metric]:
     """chrony_exporter's ``chrony_sources_peer_*`` metrics, from ntpdata records.
 
     What ``--collector.sources.with-ntpdata`` adds there: one series per NTP
     source (reference clocks have no NTP exchange and are left out), values
     in the base unit of the model's metadata.
     """
-    kept = [r for r in records if r.remote_address]
+    kept = [(r, [r.remote_address, namer(r.remote_address)]) for r in records if r.remote_address]
     units = _ntpdata_units()
     for suffix, field, doc in _SOURCES_PEER:
         family = _gauge(f"chrony_sources_{suffix}", doc, _SOURCE_LABELS)
-        for record in kept:
+        to_base = units[field].base_converter()
+        for record, labels in kept:
             value = getattr(record, field)
             if value is not None:
-                address = record.remote_address
-                family.add_metric([address, address], units[field].to_base(value))
+                family.add_metric(labels, to_base(value))
         yield family
 
 
-COMPATIBLE: dict[str, Callable[[Any], Iterator[Metric]]] = {
+COMPATIBLE: dict[str, Callable[[Any, Namer], Iterator[Metric]]] = {
     "tracking": tracking_families,
     "sources": sources_families,
     "sourcestats": sourcestats_families,
@@ -430,6 +442,11 @@ def _state_label(value: Enum) -> str:
 
 
 def _label_value(value: Any, unit: Unit) -> str:
+    kind = type(value)
+    if kind is str:
+        return str(value)  # most labels: addresses, names (str() of a str is itself)
+    if kind is int and unit is not Unit.REFERENCE_ID:
+        return str(value)  # ports, key IDs: what plain() and str() make of them
     if unit is Unit.REFERENCE_ID and isinstance(value, int):
         return f"{value:08X}"  # as chrony_exporter's tracking_refid
     if isinstance(value, Enum):
@@ -467,19 +484,23 @@ def _plan(spec: ReportSpec[Any]) -> _Plan:
     )
 
 
-def _record_labels(spec: ReportSpec[Any], record: Any, index: int) -> tuple[list[str], list[str]]:
+def _record_labels(
+    spec: ReportSpec[Any], record: Any, index: int, namer: Namer
+) -> tuple[list[str], list[str]]:
     if not spec.many:
         return [], []
-    for name in _ADDRESS_FIELDS:
-        address = getattr(record, name, None)
+    for field in _ADDRESS_FIELDS:
+        address = getattr(record, field, None)
         if address is not None:
             if not address and hasattr(record, "reference_id"):
                 address = ref_id_name(record.reference_id)
-            return _SOURCE_LABELS, [address, address]
+            return _SOURCE_LABELS, [address, namer(address)]
     return ["source_index"], [str(index)]
 
 
-def generic_families(spec: ReportSpec[Any], records: Sequence[Any]) -> Iterator[Metric]:
+def generic_families(
+    spec: ReportSpec[Any], records: Sequence[Any], namer: Namer = _unnamed
+) -> Iterator[Metric]:
     """Any report as gauges of its numeric fields and an info gauge of the rest."""
     plan = _plan(spec)
     # A record with nothing in it (a reference clock's ntpdata or authdata)
@@ -492,30 +513,31 @@ def generic_families(spec: ReportSpec[Any], records: Sequence[Any]) -> Iterator[
             kept.append((i, record, values))
     if not kept:
         return
-    label_names, _ = _record_labels(spec, kept[0][1], kept[0][0])
-    # Each record's labels as a dict, once; every sample gets its own copy
-    # (the collector may rewrite a sample's labels in place). Like add_metric,
-    # a record labelled otherwise than the first keeps the first's names.
+    label_names, _ = _record_labels(spec, kept[0][1], kept[0][0], namer)
+    # Each record's labels as a dict, once, shared by the record's samples
+    # in every family (nothing changes a sample's labels once made). Like
+    # add_metric, a record labelled otherwise than the first keeps the
+    # first's names.
     keyed = [
-        (dict(zip(label_names, _record_labels(spec, record, i)[1], strict=False)), values)
+        (dict(zip(label_names, _record_labels(spec, record, i, namer)[1], strict=False)), values)
         for i, record, values in kept
     ]
     for position, column in plan.samples:
         family: GaugeMetricFamily | CounterMetricFamily
         if column.kind == "counter":
             family = CounterMetricFamily(column.metric, column.doc, labels=label_names)
-            name = f"{column.metric}_total"
+            sample_name = f"{column.metric}_total"
         else:
             family = _gauge(column.metric, column.doc, label_names)
-            name = column.metric
+            sample_name = column.metric
         # Samples made here rather than by add_metric: the same Sample, without
         # zipping the label names again for every one.
         append = family.samples.append
-        to_base = column.unit.to_base
+        to_base = column.unit.base_converter()
         for base, values in keyed:
             value = values[position]
             if value is not None:
-                append(Sample(name, base.copy(), to_base(value)))
+                append(Sample(sample_name, base, to_base(value)))
         yield family
     if plan.labels:
         info = _gauge(
@@ -532,7 +554,13 @@ def generic_families(spec: ReportSpec[Any], records: Sequence[Any]) -> Iterator[
         yield info
 
 
-def families(spec: ReportSpec[Any], value: Any, *, sources_peer: bool = False) -> Iterator[Metric]:
+def families(
+    spec: ReportSpec[Any],
+    value: Any,
+    *,
+    sources_peer: bool = False,
+    namer: Namer | None = None,
+) -> Iterator[Metric]:
     """The metric families of one report's answer (nothing when disabled).
 
     Args:
@@ -540,13 +568,20 @@ def families(spec: ReportSpec[Any], value: Any, *, sources_peer: bool = False) -
         value: its answer (a record, or a list of records).
         sources_peer: for ntpdata, also chrony_exporter's
             ``chrony_sources_peer_*`` families (``--collector.sources.with-ntpdata``).
+        namer: what the ``source_name`` (``tracking_name``) label says for
+            the address its ``source_address`` label holds; None: the
+            address itself.
     """
+    if namer is None:
+        namer = _unnamed
     if value is None:
         return iter(())
     compatible = COMPATIBLE.get(spec.name)
     if compatible is not None:
-        return compatible(value)
+        return compatible(value, namer)
     records = list(value) if spec.many else [value]
     if sources_peer and spec.name == "ntpdata":
-        return itertools.chain(generic_families(spec, records), sources_peer_families(records))
-    return generic_families(spec, records)
+        return itertools.chain(
+            generic_families(spec, records, namer), sources_peer_families(records, namer)
+        )
+    return generic_families(spec, records, namer)

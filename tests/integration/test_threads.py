@@ -119,3 +119,39 @@ def test_a_huge_timeout_is_waited_without_overflow(sandbox: Sandbox) -> None:
     # timeout * 2**31 overflows to an infinite budget: the lock and poll must cope.
     with ChronyConnection(sandbox.udp_address, timeout=1e300, retries=30) as conn:
         assert conn.get_tracking().stratum == 9
+
+
+def test_connections_in_threads_keep_their_own_addresses(sandbox: Sandbox) -> None:
+    # ntpdata and authdata requests name each source by its address, which
+    # libchrony formats in the buffer every session shares: a sources read
+    # on another connection at that moment must still get its own addresses.
+    # (The Unix socket: chronyd refuses ntpdata over UDP without opencommands.)
+    address = sandbox.socket_path
+    with ChronyConnection(address) as conn:
+        addresses = sorted(s.address for s in conn.get_sources())
+    errors: list[BaseException] = []
+    calls = [0] * THREADS
+    end = time.monotonic() + RUN_FOR
+
+    def worker(n: int) -> None:
+        try:
+            with ChronyConnection(address) as own:
+                while time.monotonic() < end:
+                    if n % 2:
+                        own.get_ntp_data()
+                        own.get_auth_data()
+                    else:
+                        assert sorted(s.address for s in own.get_sources()) == addresses
+                        assert sorted(s.address for s in own.get_source_stats()) == addresses
+                    calls[n] += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=RUN_FOR + 10)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert all(n >= 5 for n in calls), calls

@@ -16,7 +16,7 @@ import platform
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ... import __version__
 from ...connection import ChronyConnection
@@ -27,13 +27,14 @@ from ..query import Target, one_line
 from ..values import listed, listed_auth
 from .names import ReverseNames
 
+if TYPE_CHECKING:
+    from ..metrics import Namer
+
 __all__ = ["ChronyCollector", "libchrony_version"]
 
 log = logging.getLogger("pychrony.exporter")
 
 _MAX_READS = 16  # default ceiling on reads of chronyd in flight at once
-# chrony_exporter's labels that carry a reverse name, and the address they name.
-_NAMED_LABELS = (("source_name", "source_address"), ("tracking_name", "tracking_address"))
 
 
 def libchrony_version() -> str:
@@ -175,15 +176,23 @@ class ChronyCollector:
         with self._lock:
             self._failures[name] = self._failures.get(name, 0) + 1
 
-    def _name_sources(self, family: Any) -> None:
-        # The families name a source by its address; put the name in where known.
-        if self.names is None:
-            return
-        for sample in family.samples:
-            labels = sample.labels
-            for name_key, address_key in _NAMED_LABELS:
-                if name_key in labels and labels[name_key] == labels.get(address_key):
-                    labels[name_key] = self.names.name(labels[name_key])
+    def _namer(self) -> Namer | None:
+        # The label values the families put beside a source's address. Each
+        # address is looked up in the cache once per scrape: it labels a
+        # sample of nearly every family, and one scrape then names it the
+        # same way throughout.
+        names = self.names
+        if names is None:
+            return None
+        named: dict[str, str] = {}
+
+        def name(address: str) -> str:
+            found = named.get(address)
+            if found is None:
+                found = named[address] = names.name(address)
+            return found
+
+        return name
 
     def collect(self, timeout: float | None = None) -> Iterator[Any]:
         """Read chronyd now and yield its metrics, ``chrony_up`` last.
@@ -210,6 +219,7 @@ class ChronyCollector:
         )
         if up:
             results: ReportResults = box["results"]
+            namer = self._namer()
             for spec in self.reports:
                 error = results.errors.get(spec.name)
                 success.add_metric([spec.name], 0.0 if error else 1.0)
@@ -219,9 +229,7 @@ class ChronyCollector:
                         value = listed_auth(value, box.get("sources"), self.include_unresolved)
                     elif spec.many and value is not None:
                         value = listed(value, self.include_unresolved)
-                    for family in families(spec, value, sources_peer=self.sources_peer):
-                        self._name_sources(family)
-                        yield family
+                    yield from families(spec, value, sources_peer=self.sources_peer, namer=namer)
                 else:
                     self._count_failure(spec.name, one_line(str(error)))
         else:
