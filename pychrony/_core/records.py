@@ -508,34 +508,52 @@ def decode_all_packed(data: bytes, decoder: Decoder[T], into: list[T]) -> None:
     pos = 0
     end = len(data)
     layout: FieldLayout | None = None
+    build: Callable[[tuple[Any, ...], bytes], T] | None = None
     key = b""
+    append = into.append
     while pos < end:
         try:
             (lengths,) = _HEAD(data, pos)
-            pos += 4
-            record = data[pos : pos + (lengths & 0xFFFF)]
-            pos += lengths & 0xFFFF
-            # The records of a report share their layout: compare with the last one.
-            if layout is None or record[: lengths >> 16] != key:
+            start = pos + 4
+            pos = start + (lengths & 0xFFFF)
+            record = data[start:pos]
+            # The records of a report share their layout: compare with the
+            # last one in place, and look a builder up only when it changes.
+            if layout is None or lengths >> 16 != len(key) or not data.startswith(key, start):
                 key = record[: lengths >> 16]
                 layout = _LAYOUTS.get(key) or _layout_for(key)
+                build = _builder(layout, decoder)
             slots = layout.unpack(record)
         except Exception as exc:
             raise DamagedRecordError(f"{type(exc).__name__}: {exc}") from exc
-        into.append(_decoded(layout, slots, record, decoder, len(into)))
+        if build is not None:
+            try:
+                append(build(slots, record))
+                continue
+            except Exception:
+                pass  # the decoder's own path says what failed
+        append(decoder(RawRecord(layout, slots, record), len(into)))
+
+
+def _builder(
+    layout: FieldLayout, decoder: Decoder[T]
+) -> Callable[[tuple[Any, ...], bytes], T] | None:
+    """``decoder``'s builder for records of ``layout``, compiled on first use and kept."""
+    cache = layout.cache
+    build = cache.get(decoder.key, _MISSING)
+    if build is _MISSING:
+        build = cache[decoder.key] = decoder.compile(layout)
+    return build  # type: ignore[no-any-return]
 
 
 def _decoded(
     layout: FieldLayout, slots: tuple[Any, ...], data: bytes, decoder: Decoder[T], index: int
 ) -> T:
     """The value of one unpacked record: by the layout's compiled builder when there is one."""
-    cache = layout.cache
-    build = cache.get(decoder.key, _MISSING)
-    if build is _MISSING:
-        build = cache[decoder.key] = decoder.compile(layout)
+    build = _builder(layout, decoder)
     if build is not None:
         try:
-            return build(slots, data)  # type: ignore[no-any-return]
+            return build(slots, data)
         except Exception:
             pass  # the decoder's own path says what failed
     return decoder(RawRecord(layout, slots, data), index)
