@@ -230,6 +230,28 @@ def sandboxes(counts: Sequence[int]) -> Iterator[dict[int, Sandbox]]:
         yield boxes
 
 
+@contextmanager
+def pinned(cpu: int | None, boxes: dict[int, Sandbox]) -> Iterator[None]:
+    """Run the block with this process, its children to come and every daemon on ``cpu``.
+
+    None leaves placement to the scheduler. Afterwards every process may run
+    anywhere again (the scale rows need every CPU).
+    """
+    if cpu is None:
+        yield
+        return
+    every = os.sched_getaffinity(0)
+    daemons = [pid for box in boxes.values() for pid in box.pids]
+    for pid in (0, *daemons):
+        os.sched_setaffinity(pid, {cpu})
+    try:
+        yield
+    finally:
+        for pid in (0, *daemons):
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(pid, every)
+
+
 def measure(
     boxes: dict[int, Sandbox], c_floor: Path, v2_python: Path | None, rounds: int
 ) -> tuple[list[Cell], dict[str, str]]:
@@ -505,14 +527,21 @@ def report(
     memory: dict[str, str],
     rounds: int,
     elapsed: float,
+    cpu: int | None = None,
 ) -> str:
     """The whole result as Markdown (printed and saved)."""
+    placement = (
+        "every process free to run on any CPU"
+        if cpu is None
+        else f"every chronyd and contender on CPU {cpu} (--cpu)"
+    )
     lines = [
         "# pychrony benchmark results",
         "",
         f"Produced by `make bench` ({rounds} interleaved rounds, {elapsed:.0f} s) on "
         f"{platform.machine()} Linux, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs. Medians; ratios of medians. See bench/README.md.",
+        f"{os.cpu_count()} CPUs, {placement}. Medians; ratios of medians. "
+        "See bench/README.md.",
         "",
         "## Latency per call",
         "",
@@ -557,6 +586,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"write over the committed results ({RESULTS.relative_to(ROOT)}, "
         f"{CHART.relative_to(ROOT)}) instead of {OUTPUT.relative_to(ROOT)}/",
     )
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        help="run the latency rounds with every chronyd and contender on this one CPU "
+        "(steadier figures where a wakeup across CPUs is slow, as on some VMs)",
+    )
     parser.add_argument("--results", type=Path, help="Markdown output (overrides the above)")
     parser.add_argument("--chart", type=Path, help="PNG output (overrides the above)")
     args = parser.parse_args(argv)
@@ -575,11 +610,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"starting sandboxes with {counts} sources ...", flush=True)
         with sandboxes(counts) as boxes:
             print(f"measuring {rounds} interleaved rounds ...", flush=True)
-            cells, memory = measure(boxes, c_floor, v2_python, rounds)
+            with pinned(args.cpu, boxes):
+                cells, memory = measure(boxes, c_floor, v2_python, rounds)
             scale = "" if args.no_scale else measure_scale(boxes, args.quick)
     print("timing imports ...", flush=True)
     imports = import_times(v2_python, 7 if args.quick else 21)
-    text = report(cells, imports, memory, rounds, time.monotonic() - started) + scale
+    text = report(cells, imports, memory, rounds, time.monotonic() - started, args.cpu) + scale
     print()
     print(text)
     args.results.write_text(text)

@@ -326,6 +326,11 @@ class Sandbox:
         return bool(self._procs) and all(p.poll() is None for p in self._procs)
 
     @property
+    def pids(self) -> tuple[int, ...]:
+        """The process ids of the daemons started (server first), e.g. to pin them to a CPU."""
+        return tuple(p.pid for p in self._procs)
+
+    @property
     def chronyd_binary(self) -> str:
         """The chronyd this sandbox runs."""
         return self._chronyd or find_chrony_binary("chronyd")

@@ -8,6 +8,7 @@ chronyd's own client before any pychrony code is trusted with it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,10 @@ def test_no_reachable_source_leaves_chronyd_unsynchronised(native: None) -> None
 def test_bad_counts_are_refused_before_anything_starts(options: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="non-negative int"):
         Sandbox(**options)  # type: ignore[arg-type]
+
+
+def test_pids_name_the_running_daemons_server_first(deployment: Sandbox) -> None:
+    server, client = deployment.pids
+    for pid, config in ((server, "server.conf"), (client, "client.conf")):
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert any(arg.endswith(config.encode()) for arg in command), (pid, command)
