@@ -494,7 +494,17 @@ def decode_packed(data: bytes, lengths: int, decoder: Decoder[T], index: int) ->
         slots = layout.unpack(data)
     except Exception as exc:
         raise DamagedRecordError(f"{type(exc).__name__}: {exc}") from exc
-    return _decoded(layout, slots, data, decoder, index)
+    # Every typed call comes through here: the builder's lookup is written
+    # out rather than behind another call.
+    build = layout.cache.get(decoder.key, _MISSING)
+    if build is _MISSING:
+        build = _builder(layout, decoder)
+    if build is not None:
+        try:
+            return build(slots, data)  # type: ignore[no-any-return]
+        except Exception:
+            pass  # the decoder's own path says what failed
+    return decoder(RawRecord(layout, slots, data), index)
 
 
 def decode_all_packed(data: bytes, decoder: Decoder[T], into: list[T]) -> None:
@@ -544,19 +554,6 @@ def _builder(
     if build is _MISSING:
         build = cache[decoder.key] = decoder.compile(layout)
     return build  # type: ignore[no-any-return]
-
-
-def _decoded(
-    layout: FieldLayout, slots: tuple[Any, ...], data: bytes, decoder: Decoder[T], index: int
-) -> T:
-    """The value of one unpacked record: by the layout's compiled builder when there is one."""
-    build = _builder(layout, decoder)
-    if build is not None:
-        try:
-            return build(slots, data)
-        except Exception:
-            pass  # the decoder's own path says what failed
-    return decoder(RawRecord(layout, slots, data), index)
 
 
 def record_from_packed(data: bytes, lengths: int) -> RawRecord:
