@@ -533,7 +533,7 @@ def report(
     placement = (
         "every process free to run on any CPU"
         if cpu is None
-        else f"every chronyd and contender on CPU {cpu} (--cpu)"
+        else f"every chronyd and contender on CPU {cpu} (`--cpu {cpu}`)"
     )
     lines = [
         "# pychrony benchmark results",
@@ -615,7 +615,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             scale = "" if args.no_scale else measure_scale(boxes, args.quick)
     print("timing imports ...", flush=True)
     imports = import_times(v2_python, 7 if args.quick else 21)
-    text = report(cells, imports, memory, rounds, time.monotonic() - started, args.cpu) + scale
+    text = report(cells, imports, memory, rounds, time.monotonic() - started, args.cpu)
+    if scale:
+        text += "\n" + scale  # a blank line between a list and the next heading
     print()
     print(text)
     args.results.write_text(text)
