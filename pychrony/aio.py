@@ -32,7 +32,7 @@ import collections
 import time
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from ._core.address import RESOLVER_SILENT, ResolutionError, found_or_fail, lookup_args
 from ._core.report_names import supported_reports
@@ -164,14 +164,10 @@ class AsyncChronyConnection(SessionInfo):
             session.hold()
             try:
                 steps = make_steps(deadline)
-                try:
-                    # A reply within the C exchange's grace needs no wait at
-                    # all: then the steps end here, with no coroutine to run.
-                    wait = next(steps)
-                except StopIteration as done:
-                    result: T = done.value
-                    return result
-                return await _drive(steps, wait)
+                first = _first_step(steps)
+                if isinstance(first, _Ended):
+                    return first.value  # no coroutine to run: the usual fast reply
+                return await _drive(steps, first)
             finally:
                 session.unhold()
         finally:
@@ -359,13 +355,32 @@ async def drive_async(steps: Steps[T]) -> T:
     If the awaiting task is cancelled, the steps are closed, which resets the
     session (see :meth:`pychrony._core.session.Session._steps`).
     """
+    first = _first_step(steps)
+    if isinstance(first, _Ended):
+        return first.value
+    return await _drive(steps, first)
+
+
+class _Ended(Generic[T]):
+    """Steps that ended at their first step, and their result."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+
+def _first_step(steps: Steps[T]) -> Wait | _Ended[T]:
+    """Run ``steps`` to their first wait, or to their end.
+
+    A reply within the C exchange's grace (or an error) ends them there, and
+    then no coroutine needs to drive them.
+    """
     try:
-        wait = next(steps)
+        return next(steps)
     except StopIteration as done:
         # The generator's return value: typed T by Steps[T], Any to StopIteration.
-        result: T = done.value
-        return result
-    return await _drive(steps, wait)
+        return _Ended(done.value)
 
 
 async def _drive(steps: Steps[T], wait: Wait) -> T:

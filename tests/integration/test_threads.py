@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -16,6 +16,16 @@ from tests.helpers.relay import LatencyRelay
 
 THREADS = 8
 RUN_FOR = 1.5  # seconds per transport
+
+
+def _run_workers(worker: Callable[[int], None]) -> None:
+    """Run ``worker(n)`` in THREADS threads at once; each must end within RUN_FOR and a margin."""
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=RUN_FOR + 10)
+    assert not any(thread.is_alive() for thread in threads)
 
 
 def test_threads_share_one_connection(address: str) -> None:
@@ -41,12 +51,7 @@ def test_threads_share_one_connection(address: str) -> None:
             except BaseException as exc:
                 errors.append(exc)
 
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=RUN_FOR + 10)
-        assert not any(thread.is_alive() for thread in threads)
+        _run_workers(worker)
     print(f"\n{THREADS} threads on {address}: {sum(calls)} calls in {RUN_FOR} s, 0 errors")
     assert errors == []
     assert all(n >= 5 for n in calls), calls
@@ -147,11 +152,6 @@ def test_connections_in_threads_keep_their_own_addresses(sandbox: Sandbox) -> No
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=RUN_FOR + 10)
-    assert not any(thread.is_alive() for thread in threads)
+    _run_workers(worker)
     assert errors == []
     assert all(n >= 5 for n in calls), calls
