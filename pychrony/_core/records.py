@@ -32,6 +32,7 @@ __all__ = [
     "DamagedRecordError",
     "Decoder",
     "FieldLayout",
+    "LayoutMemo",
     "RawField",
     "RawRecord",
     "decode_all_packed",
@@ -150,6 +151,7 @@ class FieldLayout:
     loop over its fields.
 
     Attributes:
+        key: the layout's bytes, as the packer writes them.
         names: field names, in libchrony's order (nameless fields left out).
         types: each field's ``FieldType`` value.
         contents: each field's ``FieldContent`` value.
@@ -159,9 +161,20 @@ class FieldLayout:
             class), so nothing is derived twice.
     """
 
-    __slots__ = ("_readers", "_sources", "cache", "contents", "names", "types", "unpack", "values")
+    __slots__ = (
+        "_readers",
+        "_sources",
+        "cache",
+        "contents",
+        "key",
+        "names",
+        "types",
+        "unpack",
+        "values",
+    )
 
     def __init__(self, layout: bytes) -> None:
+        self.key = layout
         names: list[str] = []
         types: list[int] = []
         contents: list[int] = []
@@ -476,7 +489,25 @@ class DamagedRecordError(Exception):
     """
 
 
-def decode_packed(data: bytes, lengths: int, decoder: Decoder[T], index: int) -> T:
+class LayoutMemo:
+    """The layout, and its builder, of the last record one call decoded.
+
+    A call asks for the same report again and again, and its next record has
+    the same layout almost always: checked in place against the last one's
+    bytes, it needs neither cutting out and hashing nor a builder lookup.
+    Whatever the memo holds, a record is decoded by its own layout.
+    """
+
+    __slots__ = ("build", "layout")
+
+    def __init__(self) -> None:
+        self.layout: FieldLayout | None = None
+        self.build: Callable[[tuple[Any, ...], bytes], Any] | None = None
+
+
+def decode_packed(
+    data: bytes, lengths: int, decoder: Decoder[T], index: int, memo: LayoutMemo | None = None
+) -> T:
     """``decoder``'s value of the record ``pychrony_read_record`` packed into ``data``.
 
     Args:
@@ -484,21 +515,24 @@ def decode_packed(data: bytes, lengths: int, decoder: Decoder[T], index: int) ->
         lengths: the packer's result (the layout's length and the bytes used).
         decoder: what the record becomes.
         index: its position in the report, for the decoder's messages.
+        memo: the last layout this call site decoded (updated).
 
     Raises:
         DamagedRecordError: ``data`` does not parse.
     """
     try:
-        key = data[: lengths >> 16]
-        layout = _LAYOUTS.get(key) or _layout_for(key)
+        layout = memo.layout if memo is not None else None
+        if layout is not None and lengths >> 16 == len(layout.key) and data.startswith(layout.key):
+            build = memo.build  # type: ignore[union-attr]
+        else:
+            key = data[: lengths >> 16]
+            layout = _LAYOUTS.get(key) or _layout_for(key)
+            build = _builder(layout, decoder)
+            if memo is not None:
+                memo.layout, memo.build = layout, build
         slots = layout.unpack(data)
     except Exception as exc:
         raise DamagedRecordError(f"{type(exc).__name__}: {exc}") from exc
-    # Every typed call comes through here: the builder's lookup is written
-    # out rather than behind another call.
-    build = layout.cache.get(decoder.key, _MISSING)
-    if build is _MISSING:
-        build = _builder(layout, decoder)
     if build is not None:
         try:
             return build(slots, data)  # type: ignore[no-any-return]

@@ -69,6 +69,7 @@ from .records import (
     RAW,
     DamagedRecordError,
     Decoder,
+    LayoutMemo,
     RawField,
     RawRecord,
     decode_all_packed,
@@ -644,13 +645,15 @@ class Session:
         report_b = _report_bytes(report)
         _check_index(index)
         request = self._lib().pychrony_request
+        memo = LayoutMemo()  # this call's records share their layout
 
         def blocking(deadline: float) -> Any:
             n = self._run_blocking(request, (report_b, index, deadline), report)
-            return self._record_of(n, report, index, decoder)
+            return self._record_of(n, report, index, decoder, memo)
 
         return Call(
-            lambda deadline: self._record(report, report_b, index, deadline, decoder), blocking
+            lambda deadline: self._record(report, report_b, index, deadline, decoder, memo),
+            blocking,
         )
 
     @overload
@@ -679,11 +682,17 @@ class Session:
         return self._counted(report, n)
 
     def _record(
-        self, report: str, report_b: bytes, index: int, deadline: float, decoder: Decoder[T]
+        self,
+        report: str,
+        report_b: bytes,
+        index: int,
+        deadline: float,
+        decoder: Decoder[T],
+        memo: LayoutMemo,
     ) -> Steps[T]:
         lib = self._lib()
         n = yield from self._steps(lib.pychrony_request, (report_b, index, deadline), report)
-        return self._record_of(n, report, index, decoder)
+        return self._record_of(n, report, index, decoder, memo)
 
     def _records(
         self, report: str, report_b: bytes, deadline: float, decoder: Decoder[T]
@@ -877,14 +886,16 @@ class Session:
             )
         return count
 
-    def _record_of(self, n: int, report: str, index: int, decoder: Decoder[T]) -> T:
+    def _record_of(
+        self, n: int, report: str, index: int, decoder: Decoder[T], memo: LayoutMemo
+    ) -> T:
         """The record a C exchange answered with (``n``: its result), decoded."""
         if n < 0:  # NO_ROOM: libchrony holds it; read it field by field
             record = self._read_held(report, index)
             self._grow()
             return decoder(record, index)
         try:
-            return decode_packed(self._unpack(self._out, n & 0xFFFF), n, decoder, index)
+            return decode_packed(self._unpack(self._out, n & 0xFFFF), n, decoder, index, memo)
         except DamagedRecordError as exc:
             raise self._unreadable(report, index, exc.__cause__ or exc) from exc
 

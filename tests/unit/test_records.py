@@ -8,14 +8,16 @@ decoding by name gives.
 from __future__ import annotations
 
 import dataclasses
+import struct
 from typing import Any
 
 import pytest
 
 from pychrony import ChronyDataError, LeapStatus, Source, SourceStats, TrackingStatus
+from pychrony._core import records
 from pychrony._core.constants import FieldType
 from pychrony._core.records import RawField, RawRecord, record_from_fields
-from pychrony.models._declare import decode, slot_builder, source
+from pychrony.models._declare import ModelDecoder, decode, slot_builder, source
 
 U, INT, F, T, S = (
     FieldType.UINTEGER,
@@ -203,3 +205,37 @@ def test_a_slot_built_model_is_of_its_class_not_the_twin() -> None:
     assert not isinstance(got, builder.twin)
     with pytest.raises(dataclasses.FrozenInstanceError):
         got.count = 4  # type: ignore[misc]
+
+
+def _packed(fields: list[tuple[str | None, int, int, Any]]) -> tuple[bytes, int]:
+    """The bytes and result of pychrony_read_record for ``fields`` (the C packer's format)."""
+    record = record_from_fields(fields)
+    key = record.layout.key
+    codes = "".join(
+        records._SLOTS[records._KIND.get(t, records._NONE)][0] for t in record.layout.types
+    )
+    data = bytearray(record.data)
+    struct.pack_into(f"={codes}", data, (len(key) + 7) & ~7, *record.slots)
+    return bytes(data), len(key) << 16 | len(data)
+
+
+_COUNTED = ModelDecoder(_Counted, "test", lambda: "a test")
+
+
+def test_a_memo_reuses_a_layout_only_for_the_same_bytes() -> None:
+    memo = records.LayoutMemo()
+    a, a_len = _packed([("count", U, 0, 3), ("note", S, 0, "x")])
+    got = records.decode_packed(a, a_len, _COUNTED, 0, memo)
+    assert got == _Counted(3, "x")
+    first = memo.layout
+    assert first is not None
+    again = records.decode_packed(a, a_len, _COUNTED, 0, memo)
+    assert again == _Counted(3, "x")
+    assert memo.layout is first  # reused
+    # Same length of layout, other names: decoded by its own layout, not the memo's.
+    b, b_len = _packed([("cuont", U, 0, 4), ("note", S, 0, "y")])
+    assert b_len >> 16 == a_len >> 16
+    with pytest.raises(ChronyDataError, match="count"):
+        records.decode_packed(b, b_len, _COUNTED, 0, memo)
+    assert memo.layout is not first
+    assert records.decode_packed(a, a_len, _COUNTED, 0, memo) == _Counted(3, "x")
