@@ -21,16 +21,43 @@ from .. import _native
 from .constants import FieldType
 from .timespec import as_chronyc_reads
 
-if TYPE_CHECKING:
-    from .._libchrony_cffi import FFI, Lib
-
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
+
+if TYPE_CHECKING:
+    # Protocols cost a class each at import; only the type checker needs them.
+    from .._libchrony_cffi import FFI, Lib
+
+    class _Slots(Protocol):
+        """How to fill a class's slots without calling it (the models' ``SlotBuilder``)."""
+
+        @property
+        def twin(self) -> type: ...
+        @property
+        def names(self) -> Sequence[str]: ...
+
+    class Decoder(Protocol[T_co]):
+        """What a record becomes: a model, or the :class:`RawRecord` itself.
+
+        The core hands each record it unpacks to a decoder, so a typed call
+        builds its model straight from the unpacked slots (no intermediate
+        record, no further call) through a builder compiled once per layout.
+        """
+
+        @property
+        def key(self) -> object:
+            """What the compiled builders are kept under in a layout's cache (a model class)."""
+
+        def compile(self, layout: FieldLayout) -> Callable[[tuple[Any, ...], bytes], T_co] | None:
+            """A builder of the value from ``(slots, record bytes)``; None: call the decoder."""
+
+        def __call__(self, record: RawRecord, index: int) -> T_co:
+            """The value of ``record``, the report's record ``index`` (when there is no builder)."""
+
 
 __all__ = [
     "RAW",
     "DamagedRecordError",
-    "Decoder",
     "FieldLayout",
     "LayoutMemo",
     "RawField",
@@ -130,15 +157,6 @@ def _text_at(data: bytes, offset: int) -> str | None:
     if offset < 0:
         return None
     return data[offset : data.index(b"\0", offset)].decode("utf-8", "replace")
-
-
-class _Slots(Protocol):
-    """How to fill a class's slots without calling it (the models' ``SlotBuilder``)."""
-
-    @property
-    def twin(self) -> type: ...
-    @property
-    def names(self) -> Sequence[str]: ...
 
 
 class FieldLayout:
@@ -443,25 +461,6 @@ _LAYOUTS: dict[bytes, FieldLayout] = {}
 _HEAD = struct.Struct("=i").unpack_from
 
 _MISSING = object()
-
-
-class Decoder(Protocol[T_co]):
-    """What a record becomes: a model, or the :class:`RawRecord` itself.
-
-    The core hands each record it unpacks to a decoder, so a typed call
-    builds its model straight from the unpacked slots (no intermediate
-    record, no further call) through a builder compiled once per layout.
-    """
-
-    @property
-    def key(self) -> object:
-        """What the compiled builders are kept under in a layout's cache (a model class)."""
-
-    def compile(self, layout: FieldLayout) -> Callable[[tuple[Any, ...], bytes], T_co] | None:
-        """A builder of the value from ``(slots, record bytes)``; None: call the decoder instead."""
-
-    def __call__(self, record: RawRecord, index: int) -> T_co:
-        """The value of ``record``, the report's record ``index`` (the path when no builder is)."""
 
 
 class _Raw:

@@ -68,7 +68,6 @@ from .records import (
     _STRING_LOCK,
     RAW,
     DamagedRecordError,
-    Decoder,
     LayoutMemo,
     RawField,
     RawRecord,
@@ -102,6 +101,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .._libchrony_cffi import Lib
+    from .records import Decoder
 
 T = TypeVar("T")
 

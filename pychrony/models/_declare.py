@@ -201,7 +201,7 @@ def _compile_decoder(cls: Any, layout: _Layout) -> Callable[[Any, Any], Any] | N
     return layout.compile(cls, arguments, keywords=keywords)
 
 
-class SlotBuilder(NamedTuple):
+class SlotBuilder:
     """How a decoder fills a model's slots without its ``__init__``.
 
     Attributes:
@@ -211,8 +211,13 @@ class SlotBuilder(NamedTuple):
         names: the attributes to fill, in the model's field order.
     """
 
-    twin: type
-    names: tuple[str, ...]
+    # A plain class, not a NamedTuple: one is built at import, and a named
+    # tuple's class costs ten times as much to make.
+    __slots__ = ("names", "twin")
+
+    def __init__(self, twin: type, names: tuple[str, ...]) -> None:
+        self.twin = twin
+        self.names = names
 
 
 def _slot_builder(cls: Any) -> SlotBuilder | None:
