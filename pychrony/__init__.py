@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import models as _models
 from ._lazy import LazyExports
 from ._version import __version__
 from .connection import ChronyConnection
@@ -65,32 +66,8 @@ _LAZY = {
     "ServerResult": "fleet",
     "gather": "fleet",
     "gather_sync": "fleet",
-    **dict.fromkeys(
-        (
-            "Activity",
-            "AuthData",
-            "AuthMode",
-            "KeyType",
-            "LeapStatus",
-            "NTPData",
-            "NTPFlags",
-            "NTPMode",
-            "RTCData",
-            "SelectData",
-            "SelectOptions",
-            "SelectState",
-            "ServerStats",
-            "Smoothing",
-            "SmoothingFlags",
-            "Source",
-            "SourceMode",
-            "SourceState",
-            "SourceStats",
-            "TimestampSource",
-            "TrackingStatus",
-        ),
-        "models",
-    ),
+    # Every lazy name of pychrony.models, from its own table (it loads them).
+    **dict.fromkeys(_models._SUBJECT_OF, "models"),
 }
 
 
