@@ -6,7 +6,8 @@ TrackingStatus and Source it times, per instance:
 - ``dataclass __init__``: ``cls(*values)``, the generated ``__init__`` of a
   frozen dataclass, one ``object.__setattr__`` per field;
 - ``slot constructor``: what the decoder compiled per layout builds with
-  (``cls.__new__`` and each slot's setter), from the same finished values;
+  (plain stores on an unfrozen twin of the model's slots, then one
+  ``__class__`` change), from the same finished values;
 - ``decode (by name)`` and ``decode (per layout)``: a whole record to a model,
   conversions included, through the generic path and the compiled plan.
 
@@ -25,7 +26,7 @@ from typing import Any
 from pychrony import Source, TrackingStatus
 from pychrony._core.constants import FieldType
 from pychrony._core.records import record_from_fields
-from pychrony.models._declare import _decode_by_name, _slot_setters, decode
+from pychrony.models._declare import _decode_by_name, decode, slot_builder
 
 U, INT, F, T, S = (
     FieldType.UINTEGER,
@@ -90,16 +91,14 @@ def main() -> None:
     args = parser.parse_args()
     for cls, (report, fields) in RECORDS.items():
         record = record_from_fields(fields)
-        model = decode(cls, record, report)
+        model: object = decode(cls, record, report)
         values = tuple(getattr(model, f.name) for f in dataclasses.fields(cls))
         # The slot constructor, fed finished values (no conversion) from a record
         # whose slots hold them.
-        setters = _slot_setters(cls)
-        assert setters is not None, f"{cls.__name__} is not built slot by slot"
+        slots = slot_builder(cls)
+        assert slots is not None, f"{cls.__name__} is not built slot by slot"
         finished = record_from_fields([(f"v{i}", U, 0, v) for i, v in enumerate(values)])
-        build = finished.layout.compile(
-            cls, [(i, None) for i in range(len(values))], setters=setters
-        )
+        build = finished.layout.compile(cls, [(i, None) for i in range(len(values))], slots=slots)
         assert build(finished.slots, finished.data) == model == cls(*values)
         plain = list(record)
         cells = {

@@ -295,14 +295,14 @@ def measure(
                 cell.samples += worker.run(cell.workload, cell.batch)
         biggest = max(boxes)
         for contender in ("c", "pychrony", "v2"):
-            worker = workers.get((contender, "unix", biggest))
-            if isinstance(worker, Worker):
-                memory[f"{contender} peak RSS (KiB)"] = str(worker.peak_rss_kib())
+            kept = workers.get((contender, "unix", biggest))
+            if isinstance(kept, Worker):
+                memory[f"{contender} peak RSS (KiB)"] = str(kept.peak_rss_kib())
                 if contender != "c":
                     memory[f"{contender} Python allocations at peak during one status (bytes)"] = (
-                        worker.ask("mem status")
+                        kept.ask("mem status")
                     )
-                    memory[f"{contender} version"] = worker.ask("version 0")
+                    memory[f"{contender} version"] = kept.ask("version 0")
     finally:
         for worker in workers.values():
             worker.close()
