@@ -15,17 +15,9 @@ import pytest
 
 from pychrony import ChronyDataError, LeapStatus, Source, SourceStats, TrackingStatus
 from pychrony._core import records
-from pychrony._core.constants import FieldType
 from pychrony._core.records import RawField, RawRecord, record_from_fields
 from pychrony.models._declare import ModelDecoder, decode, slot_builder, source
-
-U, INT, F, T, S = (
-    FieldType.UINTEGER,
-    FieldType.INTEGER,
-    FieldType.FLOAT,
-    FieldType.TIMESPEC,
-    FieldType.STRING,
-)
+from tests.unit.models.samples import INT, F, S, T, U
 
 TRACKING: list[tuple[str | None, int, int, Any]] = [
     ("reference ID", U, 11, 0x7F000003),
