@@ -57,7 +57,7 @@ def test_unprivileged_user_gets_permission_error_with_hint(sandbox: Sandbox) -> 
     # The real setup: chronyd runs as root and its socket is root's, in a
     # directory chronyd insists others cannot enter (like /run/chrony).
     assert sandbox.directory is not None
-    client_pid = sandbox._procs[-1].pid
+    _, client_pid = sandbox.pids
     assert _uid_of(client_pid) == 0, "the sandboxed chronyd must run as root"
     assert os.stat(sandbox.socket_path).st_uid == 0
     assert os.stat(sandbox.directory).st_mode & 0o007 == 0

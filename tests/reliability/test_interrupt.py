@@ -22,7 +22,6 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -85,11 +84,6 @@ def box(native: None) -> Iterator[Sandbox]:
     sandbox.stop()
 
 
-def _client_pid(box: Sandbox) -> int:
-    assert box.directory is not None
-    return int(Path(box.directory, "client.pid").read_text().split()[0])
-
-
 def _line(proc: subprocess.Popen[str]) -> list[str]:
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -109,7 +103,7 @@ def test_ctrl_c_interrupts_a_long_wait_at_once(box: Sandbox, transport: str, sen
         text=True,
     )
     assert proc.stdin is not None
-    pid = _client_pid(box)
+    _, pid = box.pids  # the server, then the client chronyd
     watchdog = threading.Timer(WATCHDOG, os.kill, (pid, signal.SIGCONT))
     try:
         assert _line(proc) == ["ready"]

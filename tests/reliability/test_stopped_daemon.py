@@ -26,7 +26,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -64,11 +63,6 @@ def box(native: None) -> Iterator[Sandbox]:
     sandbox.stop()
 
 
-def _client_pid(box: Sandbox) -> int:
-    assert box.directory is not None
-    return int(Path(box.directory, "client.pid").read_text().split()[0])
-
-
 def _fill_queue(path: str) -> int:
     """Send junk datagrams to chronyd's socket until its queue is full; return how many."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
@@ -85,7 +79,7 @@ def _fill_queue(path: str) -> int:
 @contextlib.contextmanager
 def stopped(box: Sandbox) -> Iterator[None]:
     """chronyd stopped with its queue full; resumed (and answering) afterwards."""
-    pid = _client_pid(box)
+    _, pid = box.pids  # the server, then the client chronyd
     os.kill(pid, signal.SIGSTOP)
     watchdog = threading.Timer(WATCHDOG, os.kill, (pid, signal.SIGCONT))
     watchdog.start()
