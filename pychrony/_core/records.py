@@ -67,8 +67,6 @@ __all__ = [
     "read_fields",
     "read_value",
     "record_from_fields",
-    "record_from_packed",
-    "records_from_packed",
 ]
 
 
@@ -451,7 +449,7 @@ class _Reader:
             if lengths < 0:
                 return None
             data: bytes = self.unpack(buffer, lengths & 0xFFFF)
-        return record_from_packed(data, lengths)
+        return decode_packed(data, lengths, RAW, 0)
 
 
 # Every distinct layout seen, by its bytes.
@@ -587,16 +585,6 @@ def _builder(
     if build is _MISSING:
         build = cache[decoder.key] = decoder.compile(layout)
     return build  # type: ignore[no-any-return]
-
-
-def record_from_packed(data: bytes, lengths: int) -> RawRecord:
-    """The record ``pychrony_read_record`` packed into ``data``; ``lengths`` is its result."""
-    return decode_packed(data, lengths, RAW, 0)
-
-
-def records_from_packed(data: bytes, into: list[RawRecord]) -> None:
-    """Append the records ``pychrony_report`` packed into ``data``, in order, to ``into``."""
-    decode_all_packed(data, RAW, into)
 
 
 def _layout_for(key: bytes) -> FieldLayout:
