@@ -245,9 +245,11 @@ class Session:
         self._answered = False
         # The C exchange's state (pychrony_exchange *) and the buffers it points to.
         self._x: Any = None
-        self._x_keep: list[Any] = []
+        self._waits: Any = None  # the retry waits x.waits points to, kept alive here
         self._unpack: Any = None  # ffi.unpack, once the state exists
-        self._out: Any = None  # the record buffer (x.out makes a new cdata per read)
+        # The record buffer x.out points to, kept alive here (and read from
+        # here: x.out makes a new cdata object on every read).
+        self._out: Any = None
         self._x_fd: int | None = None  # x.fd as Python last set it (read on every call)
 
     # -- state ---------------------------------------------------------------
@@ -732,7 +734,7 @@ class Session:
             x.attempts_max = self.policy.attempts
             # A forked child gets a new pipe and forgets this state (forget_inherited).
             x.wake_fd = lifecycle.wake_fd()
-            self._x_keep = [waits]
+            self._waits = waits
             self._x = x
             self._unpack = ffi.unpack
             self._grow(_BUFFER_FIRST)
@@ -747,7 +749,6 @@ class Session:
             ffi, _ = _native.load()
             out = ffi.new("char[]", size)
             x.out, x.size = out, size
-            self._x_keep[1:] = [out]
             self._out = out
 
     def _run_blocking(
