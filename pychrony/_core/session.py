@@ -61,6 +61,7 @@ from .errors import (
     DESCRIPTOR_ERRNOS,
     EXHAUSTION_HINT,
     PERMISSION_HINT,
+    UNREACHABLE_ERRNOS,
     exception_for,
 )
 from .hints import with_hint
@@ -78,7 +79,6 @@ from .records import (
 from .sockets import guard_socket, remove_client_socket_file
 from .timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryPolicy, budget, validate_timing
 from .tried import (
-    UNREACHABLE_ERRNOS,
     UNREACHABLE_REASONS,
     Attempts,
     open_failure_reason,
