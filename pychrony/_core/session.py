@@ -911,9 +911,8 @@ class Session:
 
     def _records_of(self, found: list[T], report: str, decoder: Decoder[T]) -> list[T]:
         """``found`` with the records the C exchange packed appended, decoded."""
-        ffi, _ = _native.load()
         try:
-            decode_all_packed(ffi.unpack(self._out, self._x.used), decoder, found)
+            decode_all_packed(self._unpack(self._out, self._x.used), decoder, found)
         except DamagedRecordError as exc:
             raise self._unreadable(report, len(found), exc.__cause__ or exc) from exc
         return found
