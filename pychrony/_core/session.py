@@ -15,13 +15,15 @@ of many records cannot take longer than one request could.
 The protocol is written once, as *steps*: a generator that sends requests,
 processes replies, resends, reopens a stale socket and maps errors, and yields
 a :class:`Wait` ("resume me when this fd is readable, or at this instant")
-whenever it needs the socket. A driver only waits: :func:`drive_blocking`
-with ``poll`` for :class:`~pychrony.ChronyConnection` and the generic layer,
+whenever it needs the socket. A driver only waits:
 :func:`pychrony.aio.drive_async` with ``loop.add_reader`` for
-:class:`~pychrony.AsyncChronyConnection`::
+:class:`~pychrony.AsyncChronyConnection`, :func:`drive_blocking` with
+``poll``. A blocking call (:class:`~pychrony.ChronyConnection`, the generic
+layer) runs the same exchange in C instead, which waits itself
+(:class:`Call`)::
 
-    steps = session.records_steps("sources")   # validates the name now
-    raw = session.run(steps, "sources report")  # blocking, within one budget
+    call = session.records_steps("sources")    # validates the name now
+    raw = session.run(call, "sources report")   # blocking, within one budget
 """
 
 from __future__ import annotations
@@ -226,8 +228,6 @@ class Session:
         self.policy = RetryPolicy.of(timeout, retries)
         self._budget = self.policy.budget  # read on every call; the policy is frozen
         self._lock = threading.RLock()
-        # The blocking driver's poll object, kept across calls (used under _lock).
-        self._pollers: dict[int, Any] = {}
         self._state: dict[str, Any] = {"session": None, "fd": None, "pid": None}
         self._address: str | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
@@ -503,7 +503,6 @@ class Session:
         opens afresh.
         """
         self._lock = threading.RLock()  # it may have been held by a parent thread
-        self._pollers = {}
         self._x = None  # it polls the parent's exit pipe
         if self._finalizer is not None:
             self._finalizer.detach()
@@ -530,8 +529,8 @@ class Session:
             f"the whole budget of {self.budget:g} s ({self.policy.describe()})"
         )
 
-    def run(self, steps: Callable[[float], Steps[T]], what: str) -> T:
-        """Run one call's steps to the end, blocking, within one budget.
+    def run(self, call: Call[T], what: str) -> T:
+        """Run one call to the end, blocking (in C), within one budget.
 
         The budget starts now and covers waiting for other threads' calls on
         this session as well as the exchange itself.
@@ -556,9 +555,7 @@ class Session:
             lock.release()
             self._refuse_at_exit(deadline)
         try:
-            if type(steps) is Call:
-                return steps.blocking(deadline)  # type: ignore[no-any-return]
-            return drive_blocking(steps(deadline), self._pollers)
+            return call.blocking(deadline)
         finally:
             lock.release()
 
@@ -972,15 +969,8 @@ class Wait(NamedTuple):
         return self.fd < 0
 
 
-def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
-    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`.
-
-    Args:
-        steps: the call's steps.
-        pollers: poll objects to reuse, by fd (the caller's, used by one
-            thread at a time); a poll object only holds fd numbers, so one
-            stays valid for whatever socket later has its number.
-    """
+def drive_blocking(steps: Steps[T]) -> T:
+    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`."""
     poller: Any = None
     polled_fd = -1
     try:
@@ -993,14 +983,9 @@ def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
                 wait = steps.send(False)
                 continue
             if wait.fd != polled_fd:  # the first wait, or a new socket after a reopen
-                poller = pollers.get(wait.fd) if pollers is not None else None
-                if poller is None:
-                    poller = select.poll()
-                    poller.register(wait.fd, select.POLLIN)
-                    poller.register(lifecycle.wake_fd(), select.POLLIN)
-                    if pollers is not None:
-                        pollers.clear()  # one socket at a time
-                        pollers[wait.fd] = poller
+                poller = select.poll()
+                poller.register(wait.fd, select.POLLIN)
+                poller.register(lifecycle.wake_fd(), select.POLLIN)
                 polled_fd = wait.fd
             remaining = wait.until - time.monotonic()
             # poll() takes a C int of milliseconds: wait a long deadline in slices
