@@ -40,9 +40,8 @@ static int pychrony_put(char *out, int size, int *used, const void *src, size_t 
  *
  * Returns the layout's length times 65536 plus the bytes used (size must be
  * below 65536), so one call answers both; -1 when out is too small (the
- * caller then reads
- * field by field). libchrony formats strings into one static buffer: the
- * caller must hold the lock that serialises string reads.
+ * caller then reads field by field). libchrony formats strings into one
+ * static buffer: the caller must hold the lock that serialises string reads.
  */
 int pychrony_read_record(chrony_session *s, char *out, int size)
 {
@@ -412,7 +411,8 @@ static int pychrony_run(chrony_session *s, pychrony_exchange *x, const char *rep
     }
 }
 
-/* Pack the record libchrony holds at out[at], under the string lock. */
+/* Pack the record libchrony holds into out (at most 0xffff bytes of it),
+ * under the string lock. */
 static int pychrony_pack(chrony_session *s, char *out, int size)
 {
     int lengths;
