@@ -624,12 +624,12 @@ class Session:
         """Steps asking for ``report``'s record count (validated now)."""
         report_b = _report_bytes(report)
         request = self._lib().pychrony_request
-        return Call(
-            lambda deadline: self._count(report, report_b, deadline),
-            lambda deadline: self._counted(
-                report, self._run_blocking(request, (report_b, -1, deadline), report)
-            ),
-        )
+
+        def blocking(deadline: float) -> int:
+            self._run_blocking(request, (report_b, -1, deadline), report)
+            return self._counted(report)
+
+        return Call(lambda deadline: self._count(report, report_b, deadline), blocking)
 
     @overload
     def record_steps(self, report: str, index: int) -> Call[RawRecord]: ...
@@ -677,8 +677,8 @@ class Session:
 
     def _count(self, report: str, report_b: bytes, deadline: float) -> Steps[int]:
         lib = self._lib()
-        n = yield from self._steps(lib.pychrony_request, (report_b, -1, deadline), report)
-        return self._counted(report, n)
+        yield from self._steps(lib.pychrony_request, (report_b, -1, deadline), report)
+        return self._counted(report)
 
     def _record(
         self,
@@ -873,7 +873,7 @@ class Session:
             self._counted(report)
         raise ChronyDataError(f"{what} from {self.describe()}: the exchange ended with {n}")
 
-    def _counted(self, report: str, _n: int = 0) -> int:
+    def _counted(self, report: str) -> int:
         """The record count the exchange read, once it is plausible."""
         count = int(self._x.count)
         if not 0 <= count <= MAX_RECORDS:
