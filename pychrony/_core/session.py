@@ -453,9 +453,10 @@ class Session:
     def _reopen(self, deadline: float, why: str | None = None) -> None:
         """Reopen on the address in use, or (``why`` it failed given) on the next one.
 
-        The names' addresses still hold: resolving again could block an
-        event loop driving these steps. Raises as :meth:`open` does when no
-        address is left that opens.
+        The C exchange in progress is pointed at the new socket. The names'
+        addresses still hold: resolving again could block an event loop
+        driving these steps. Raises as :meth:`open` does when no address is
+        left that opens.
         """
         resolved, (i, n) = self._resolved, self._position
         failed = self._attempts.failed if self._attempts is not None else ()
@@ -465,6 +466,7 @@ class Session:
         self.close()
         self._resolved = resolved
         self.open(deadline, (i, n), failed)
+        self._exchange_state()
 
     def _can_move_on(self) -> bool:
         """Whether the address in use never answered and another is left to try."""
@@ -840,14 +842,12 @@ class Session:
                     # The socket outlived chronyd (it was restarted): reopen
                     # once per request and address, and resend at once.
                     self._reopen(x.deadline)
-                    x.fd = self._x_fd = self._state["fd"]
                     x.reopened = 1
                     return int(lib.PYCHRONY_RESUME)
                 if self._can_move_on():
                     # Nothing answers there: as chronyc, go on to the next
                     # address, with fresh attempts but the same deadline.
                     self._reopen(x.deadline, reason_of(os_errno))
-                    x.fd = self._x_fd = self._state["fd"]
                     x.reopened = x.attempts = x.wait_index = 0
                     return int(lib.PYCHRONY_RESUME)
             self._fail(code, what, os_errno)
