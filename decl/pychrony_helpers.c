@@ -40,9 +40,8 @@ static int pychrony_put(char *out, int size, int *used, const void *src, size_t 
  *
  * Returns the layout's length times 65536 plus the bytes used (size must be
  * below 65536), so one call answers both; -1 when out is too small (the
- * caller then reads
- * field by field). libchrony formats strings into one static buffer: the
- * caller must hold the lock that serialises string reads.
+ * caller then reads field by field). libchrony formats strings into one
+ * static buffer: the caller must hold the lock that serialises string reads.
  */
 int pychrony_read_record(chrony_session *s, char *out, int size)
 {
@@ -64,10 +63,11 @@ int pychrony_read_record(chrony_session *s, char *out, int size)
         head[1] = (unsigned char)chrony_get_field_content(s, i);
         if (!pychrony_put(out, size, &used, head, 2))
             return -1;
-        if (names[i] && !pychrony_put(out, size, &used, names[i], strlen(names[i]) + 1))
-            return -1;
-        if (names[i])
+        if (names[i]) {
+            if (!pychrony_put(out, size, &used, names[i], strlen(names[i]) + 1))
+                return -1;
             slots += types[i] == CHRONY_TYPE_TIMESPEC ? 2 : 1;
+        }
     }
     if (used > 0x7fff)
         return -1;
@@ -188,6 +188,15 @@ static int pychrony_ms(double seconds)
     return seconds < 1 ? 1 : (int)seconds;
 }
 
+/* End the exchange with libchrony's code and errno (read now), which
+ * Python maps to an exception or cures by reopening. */
+static int pychrony_failed(pychrony_exchange *x, int code)
+{
+    x->code = code;
+    x->os_errno = errno;
+    return PYCHRONY_FAILED;
+}
+
 /* Wait until fd (-1: none) is readable, the exit pipe wakes, or until.
  * Returns 1 readable, 0 time passed (or a spurious wake), or an outcome. */
 static int pychrony_wait(pychrony_exchange *x, int fd, double until)
@@ -211,9 +220,7 @@ static int pychrony_wait(pychrony_exchange *x, int fd, double until)
     if (r < 0) {
         if (errno == EINTR)
             return PYCHRONY_INTERRUPTED; /* Python runs its handlers, then resumes */
-        x->code = CHRONY_RECV_FAILED;
-        x->os_errno = errno;
-        return PYCHRONY_FAILED;
+        return pychrony_failed(x, CHRONY_RECV_FAILED);
     }
     if (wake < n && p[wake].revents)
         return PYCHRONY_EXITING;
@@ -324,9 +331,7 @@ static int pychrony_run(chrony_session *s, pychrony_exchange *x, const char *rep
                 x->phase = PHASE_IDLE; /* chronyd's queue is full: it is not reading */
             } else {
                 /* Python reopens a stale socket (then resends at once) or fails. */
-                x->code = err;
-                x->os_errno = errno;
-                return PYCHRONY_FAILED;
+                return pychrony_failed(x, err);
             }
             break;
         case PHASE_AWAIT:
@@ -383,10 +388,8 @@ static int pychrony_run(chrony_session *s, pychrony_exchange *x, const char *rep
                     return r;
                 break;
             }
-            x->code = err;
-            x->os_errno = errno;
             x->phase = PHASE_SEND; /* should Python reopen the socket */
-            return PYCHRONY_FAILED;
+            return pychrony_failed(x, err);
         case PHASE_IDLE:
             /* Nothing is pending: wait out the attempt without the socket. */
             if (pychrony_now() < x->until) {
@@ -408,7 +411,8 @@ static int pychrony_run(chrony_session *s, pychrony_exchange *x, const char *rep
     }
 }
 
-/* Pack the record libchrony holds at out[at], under the string lock. */
+/* Pack the record libchrony holds into out (at most 0xffff bytes of it),
+ * under the string lock. */
 static int pychrony_pack(chrony_session *s, char *out, int size)
 {
     int lengths;

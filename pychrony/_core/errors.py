@@ -22,6 +22,7 @@ __all__ = [
     "EXHAUSTION_HINT",
     "PERMISSION_HINT",
     "UNAUTHORIZED_HINT",
+    "UNREACHABLE_ERRNOS",
     "describe_exhaustion",
     "exception_for",
     "raise_for",
@@ -58,6 +59,9 @@ EXHAUSTION_HINT = Hint(
 # left: a failure to open a socket or /dev/urandom then says nothing about
 # chronyd nor about libchrony, only that too much is open at once.
 DESCRIPTOR_ERRNOS = frozenset({errno_codes.EMFILE, errno_codes.ENFILE})
+
+# Errors meaning nothing listens at an address: chronyd is not running there.
+UNREACHABLE_ERRNOS = frozenset({errno_codes.ENOENT, errno_codes.ECONNREFUSED})
 
 
 def describe_exhaustion(os_errno: int) -> str:
@@ -130,7 +134,7 @@ def exception_for(code: int, context: str, os_errno: int = 0) -> ChronyError:
         # The reason first, in the operating system's words; which libchrony
         # step failed stays in error_code.
         meaning = os.strerror(os_errno)
-        if os_errno in (errno_codes.ECONNREFUSED, errno_codes.ENOENT):
+        if os_errno in UNREACHABLE_ERRNOS:
             meaning += "; is chronyd running and listening there?"
     message = f"{context}: {meaning}"
     if issubclass(cls, ChronyConnectionError):

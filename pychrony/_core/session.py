@@ -15,13 +15,15 @@ of many records cannot take longer than one request could.
 The protocol is written once, as *steps*: a generator that sends requests,
 processes replies, resends, reopens a stale socket and maps errors, and yields
 a :class:`Wait` ("resume me when this fd is readable, or at this instant")
-whenever it needs the socket. A driver only waits: :func:`drive_blocking`
-with ``poll`` for :class:`~pychrony.ChronyConnection` and the generic layer,
+whenever it needs the socket. A driver only waits:
 :func:`pychrony.aio.drive_async` with ``loop.add_reader`` for
-:class:`~pychrony.AsyncChronyConnection`::
+:class:`~pychrony.AsyncChronyConnection`, :func:`drive_blocking` with
+``poll``. A blocking call (:class:`~pychrony.ChronyConnection`, the generic
+layer) runs the same exchange in C instead, which waits itself
+(:class:`Call`)::
 
-    steps = session.records_steps("sources")   # validates the name now
-    raw = session.run(steps, "sources report")  # blocking, within one budget
+    call = session.records_steps("sources")    # validates the name now
+    raw = session.run(call, "sources report")   # blocking, within one budget
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from .errors import (
     DESCRIPTOR_ERRNOS,
     EXHAUSTION_HINT,
     PERMISSION_HINT,
+    UNREACHABLE_ERRNOS,
     exception_for,
 )
 from .hints import with_hint
@@ -78,7 +81,6 @@ from .records import (
 from .sockets import guard_socket, remove_client_socket_file
 from .timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryPolicy, budget, validate_timing
 from .tried import (
-    UNREACHABLE_ERRNOS,
     UNREACHABLE_REASONS,
     Attempts,
     open_failure_reason,
@@ -226,8 +228,6 @@ class Session:
         self.policy = RetryPolicy.of(timeout, retries)
         self._budget = self.policy.budget  # read on every call; the policy is frozen
         self._lock = threading.RLock()
-        # The blocking driver's poll object, kept across calls (used under _lock).
-        self._pollers: dict[int, Any] = {}
         self._state: dict[str, Any] = {"session": None, "fd": None, "pid": None}
         self._address: str | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
@@ -453,9 +453,10 @@ class Session:
     def _reopen(self, deadline: float, why: str | None = None) -> None:
         """Reopen on the address in use, or (``why`` it failed given) on the next one.
 
-        The names' addresses still hold: resolving again could block an
-        event loop driving these steps. Raises as :meth:`open` does when no
-        address is left that opens.
+        The C exchange in progress is pointed at the new socket. The names'
+        addresses still hold: resolving again could block an event loop
+        driving these steps. Raises as :meth:`open` does when no address is
+        left that opens.
         """
         resolved, (i, n) = self._resolved, self._position
         failed = self._attempts.failed if self._attempts is not None else ()
@@ -465,6 +466,7 @@ class Session:
         self.close()
         self._resolved = resolved
         self.open(deadline, (i, n), failed)
+        self._exchange_state()
 
     def _can_move_on(self) -> bool:
         """Whether the address in use never answered and another is left to try."""
@@ -503,7 +505,6 @@ class Session:
         opens afresh.
         """
         self._lock = threading.RLock()  # it may have been held by a parent thread
-        self._pollers = {}
         self._x = None  # it polls the parent's exit pipe
         if self._finalizer is not None:
             self._finalizer.detach()
@@ -530,8 +531,8 @@ class Session:
             f"the whole budget of {self.budget:g} s ({self.policy.describe()})"
         )
 
-    def run(self, steps: Callable[[float], Steps[T]], what: str) -> T:
-        """Run one call's steps to the end, blocking, within one budget.
+    def run(self, call: Call[T], what: str) -> T:
+        """Run one call to the end, blocking (in C), within one budget.
 
         The budget starts now and covers waiting for other threads' calls on
         this session as well as the exchange itself.
@@ -556,9 +557,7 @@ class Session:
             lock.release()
             self._refuse_at_exit(deadline)
         try:
-            if type(steps) is Call:
-                return steps.blocking(deadline)  # type: ignore[no-any-return]
-            return drive_blocking(steps(deadline), self._pollers)
+            return call.blocking(deadline)
         finally:
             lock.release()
 
@@ -627,12 +626,12 @@ class Session:
         """Steps asking for ``report``'s record count (validated now)."""
         report_b = _report_bytes(report)
         request = self._lib().pychrony_request
-        return Call(
-            lambda deadline: self._count(report, report_b, deadline),
-            lambda deadline: self._counted(
-                report, self._run_blocking(request, (report_b, -1, deadline), report)
-            ),
-        )
+
+        def blocking(deadline: float) -> int:
+            self._run_blocking(request, (report_b, -1, deadline), report)
+            return self._counted(report)
+
+        return Call(lambda deadline: self._count(report, report_b, deadline), blocking)
 
     @overload
     def record_steps(self, report: str, index: int) -> Call[RawRecord]: ...
@@ -680,8 +679,8 @@ class Session:
 
     def _count(self, report: str, report_b: bytes, deadline: float) -> Steps[int]:
         lib = self._lib()
-        n = yield from self._steps(lib.pychrony_request, (report_b, -1, deadline), report)
-        return self._counted(report, n)
+        yield from self._steps(lib.pychrony_request, (report_b, -1, deadline), report)
+        return self._counted(report)
 
     def _record(
         self,
@@ -843,14 +842,12 @@ class Session:
                     # The socket outlived chronyd (it was restarted): reopen
                     # once per request and address, and resend at once.
                     self._reopen(x.deadline)
-                    x.fd = self._x_fd = self._state["fd"]
                     x.reopened = 1
                     return int(lib.PYCHRONY_RESUME)
                 if self._can_move_on():
                     # Nothing answers there: as chronyc, go on to the next
                     # address, with fresh attempts but the same deadline.
                     self._reopen(x.deadline, reason_of(os_errno))
-                    x.fd = self._x_fd = self._state["fd"]
                     x.reopened = x.attempts = x.wait_index = 0
                     return int(lib.PYCHRONY_RESUME)
             self._fail(code, what, os_errno)
@@ -876,7 +873,7 @@ class Session:
             self._counted(report)
         raise ChronyDataError(f"{what} from {self.describe()}: the exchange ended with {n}")
 
-    def _counted(self, report: str, _n: int = 0) -> int:
+    def _counted(self, report: str) -> int:
         """The record count the exchange read, once it is plausible."""
         count = int(self._x.count)
         if not 0 <= count <= MAX_RECORDS:
@@ -911,9 +908,8 @@ class Session:
 
     def _records_of(self, found: list[T], report: str, decoder: Decoder[T]) -> list[T]:
         """``found`` with the records the C exchange packed appended, decoded."""
-        ffi, _ = _native.load()
         try:
-            decode_all_packed(ffi.unpack(self._out, self._x.used), decoder, found)
+            decode_all_packed(self._unpack(self._out, self._x.used), decoder, found)
         except DamagedRecordError as exc:
             raise self._unreadable(report, len(found), exc.__cause__ or exc) from exc
         return found
@@ -973,15 +969,8 @@ class Wait(NamedTuple):
         return self.fd < 0
 
 
-def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
-    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`.
-
-    Args:
-        steps: the call's steps.
-        pollers: poll objects to reuse, by fd (the caller's, used by one
-            thread at a time); a poll object only holds fd numbers, so one
-            stays valid for whatever socket later has its number.
-    """
+def drive_blocking(steps: Steps[T]) -> T:
+    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`."""
     poller: Any = None
     polled_fd = -1
     try:
@@ -994,14 +983,9 @@ def drive_blocking(steps: Steps[T], pollers: dict[int, Any] | None = None) -> T:
                 wait = steps.send(False)
                 continue
             if wait.fd != polled_fd:  # the first wait, or a new socket after a reopen
-                poller = pollers.get(wait.fd) if pollers is not None else None
-                if poller is None:
-                    poller = select.poll()
-                    poller.register(wait.fd, select.POLLIN)
-                    poller.register(lifecycle.wake_fd(), select.POLLIN)
-                    if pollers is not None:
-                        pollers.clear()  # one socket at a time
-                        pollers[wait.fd] = poller
+                poller = select.poll()
+                poller.register(wait.fd, select.POLLIN)
+                poller.register(lifecycle.wake_fd(), select.POLLIN)
                 polled_fd = wait.fd
             remaining = wait.until - time.monotonic()
             # poll() takes a C int of milliseconds: wait a long deadline in slices

@@ -23,18 +23,14 @@ So each layer guards a socket right after ``chrony_open_socket``, through
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import socket
 import struct
 
-__all__ = ["KERNEL_TIMEOUT", "WOULD_BLOCK", "guard_socket", "remove_client_socket_file"]
+__all__ = ["KERNEL_TIMEOUT", "guard_socket", "remove_client_socket_file"]
 
 #: Seconds a blocking C-mirror socket may block in one send or receive.
 KERNEL_TIMEOUT = 2
-
-#: errno values of a send or receive that would have blocked.
-WOULD_BLOCK = frozenset({errno.EAGAIN, errno.EWOULDBLOCK})
 
 
 def guard_socket(fd: int, *, blocking: bool) -> None:

@@ -17,19 +17,14 @@ import os
 import stat
 from dataclasses import dataclass
 
-from .errors import DESCRIPTOR_ERRNOS, describe_exhaustion
+from .errors import DESCRIPTOR_ERRNOS, UNREACHABLE_ERRNOS, describe_exhaustion
 
 __all__ = [
-    "UNREACHABLE_ERRNOS",
     "UNREACHABLE_REASONS",
     "Attempts",
     "open_failure_reason",
     "reason_of",
 ]
-
-# Errors meaning nothing listens at an address: chronyd is not running there.
-UNREACHABLE_ERRNOS = frozenset({errno.ENOENT, errno.ECONNREFUSED})
-UNREACHABLE_REASONS = frozenset({"no such socket", os.strerror(errno.ECONNREFUSED)})
 
 
 def reason_of(os_errno: int) -> str:
@@ -39,6 +34,10 @@ def reason_of(os_errno: int) -> str:
     if os_errno in DESCRIPTOR_ERRNOS:
         return describe_exhaustion(os_errno)
     return os.strerror(os_errno) if os_errno else "cannot open"
+
+
+# The reasons of UNREACHABLE_ERRNOS, for failures known only by their reason.
+UNREACHABLE_REASONS = frozenset(map(reason_of, UNREACHABLE_ERRNOS))
 
 
 def open_failure_reason(address: str, os_errno: int) -> str:
