@@ -90,15 +90,9 @@ def find_chrony_binary(name: str) -> str:
     raise SandboxError(f"{name} not found: {_INSTALL_HINT}")
 
 
-def _free_udp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _free_tcp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def _free_port(kind: socket.SocketKind = socket.SOCK_DGRAM, host: str = "127.0.0.1") -> int:
+    """A port of ``host`` free for a socket of ``kind`` (UDP unless told: NTP and commands)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
@@ -438,7 +432,7 @@ class Sandbox:
         ]
 
     def _start_server(self, chronyd: str) -> None:
-        self.ntp_port = _free_udp_port()
+        self.ntp_port = _free_port()
         lines = [
             *self._common_config("server"),
             f"port {self.ntp_port}",
@@ -448,7 +442,7 @@ class Sandbox:
             "allow 127.0.0.0/8",
         ]
         if self.profile == "deployment":
-            self._nts_port = _free_tcp_port()
+            self._nts_port = _free_port(socket.SOCK_STREAM)
             lines += [
                 f"keyfile {self._path('keys')}",
                 f"ntsserverkey {self._path('nts.key')}",
@@ -462,7 +456,7 @@ class Sandbox:
 
     def _start_high_stratum_server(self, chronyd: str) -> None:
         """A server above the client's ``maxstratum`` (chronyd 4.9 marks it ``r``)."""
-        self._high_port = _free_udp_port()
+        self._high_port = _free_port()
         lines = [
             *self._common_config("high"),
             f"port {self._high_port}",
@@ -539,8 +533,8 @@ class Sandbox:
 
     def _start_client(self, chronyd: str, *, reuse_ports: bool = False) -> None:
         if not reuse_ports:
-            self.cmd_port = _free_udp_port()
-        dead_port = _free_udp_port()
+            self.cmd_port = _free_port()
+        dead_port = _free_port()
         self.socket_path = str(self._path("client.sock"))
         self.udp_address = f"127.0.0.1:{self.cmd_port}"
         lines = [
