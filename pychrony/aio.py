@@ -32,7 +32,7 @@ import collections
 import time
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ._core.address import RESOLVER_SILENT, ResolutionError, found_or_fail, lookup_args
 from ._core.report_names import supported_reports
@@ -43,20 +43,24 @@ from ._fetch import StepsCache, cached_steps
 from .libchrony._errors import AuthorizationError, ResponseError, translated
 from .libchrony._generic import SKIPPED_CODES, _single_record
 from .libchrony._records import Record, Report
-from .models import (
-    Activity,
-    AuthData,
-    NTPData,
-    RTCData,
-    SelectData,
-    ServerStats,
-    Smoothing,
-    Source,
-    SourceStats,
-    TrackingStatus,
-    catalog,
-)
+from .models import catalog
 from .models.catalog import ManyReport, OneReport, OptionalReport, ReportSpec
+
+if TYPE_CHECKING:
+    # Only the getters' annotations name the models; each loads with its
+    # report, as for ChronyConnection.
+    from .models import (
+        Activity,
+        AuthData,
+        NTPData,
+        RTCData,
+        SelectData,
+        ServerStats,
+        Smoothing,
+        Source,
+        SourceStats,
+        TrackingStatus,
+    )
 
 __all__ = ["AsyncChronyConnection", "drive_async"]
 

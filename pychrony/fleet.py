@@ -48,7 +48,7 @@ from ._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT, budget
 from .aio import AsyncChronyConnection
 from .connection import ChronyConnection
 from .exceptions import ChronyError, ChronyLibraryError, ChronyTimeoutError
-from .models.catalog import REPORTS, ReportSpec, spec_for
+from .models.catalog import ReportSpec, spec_for
 from .report_results import Outcome, ReportResults, collect
 
 __all__ = [
@@ -229,9 +229,8 @@ def _specs(reports: Iterable[str]) -> list[ReportSpec[Any]]:
             raise TypeError(f"report names must be str, not {type(name).__name__}")
         try:
             specs.append(spec_for(name))
-        except KeyError:
-            known = ", ".join(spec.name for spec in REPORTS)
-            raise ValueError(f"unknown report {name!r}; known reports: {known}") from None
+        except KeyError as exc:  # its message names the known reports: keep it
+            raise ValueError(*exc.args) from None
     return specs
 
 

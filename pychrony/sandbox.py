@@ -90,15 +90,9 @@ def find_chrony_binary(name: str) -> str:
     raise SandboxError(f"{name} not found: {_INSTALL_HINT}")
 
 
-def _free_udp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _free_tcp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def _free_port(kind: socket.SocketKind = socket.SOCK_DGRAM, host: str = "127.0.0.1") -> int:
+    """A port of ``host`` free for a socket of ``kind`` (UDP unless told: NTP and commands)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
@@ -359,7 +353,8 @@ class Sandbox:
                 self._make_credentials()
             self._start_server(chronyd)
             if self.profile == "deployment" and self.version >= MAXSTRATUM_SINCE:
-                self._start_high_stratum_server(chronyd)
+                # A server above the client's maxstratum (chronyd 4.9 marks it "r").
+                self._high_port = self._start_ntp_server(chronyd, "high", HIGH_STRATUM)
             self._start_client(chronyd)
             self.wait_synchronised(self.sync_timeout)
         except BaseException:
@@ -437,41 +432,37 @@ class Sandbox:
             f"bindcmdaddress {self._path(name + '.sock')}",
         ]
 
-    def _start_server(self, chronyd: str) -> None:
-        self.ntp_port = _free_udp_port()
+    def _start_ntp_server(
+        self, chronyd: str, name: str, stratum: int, extra: Sequence[str] = ()
+    ) -> int:
+        """Start a chronyd serving NTP at ``stratum`` on a free port; return the port."""
+        port = _free_port()
         lines = [
-            *self._common_config("server"),
-            f"port {self.ntp_port}",
+            *self._common_config(name),
+            f"port {port}",
             "cmdport 0",
-            "local stratum 8",
+            f"local stratum {stratum}",
             # Answer only the loopback range the client's sources live in.
             "allow 127.0.0.0/8",
+            *extra,
         ]
+        self._launch(chronyd, name, "\n".join(lines) + "\n")
+        self._wait_for_file(self._path(f"{name}.sock"), name)
+        return port
+
+    def _start_server(self, chronyd: str) -> None:
+        extra: list[str] = []
         if self.profile == "deployment":
-            self._nts_port = _free_tcp_port()
-            lines += [
+            self._nts_port = _free_port(socket.SOCK_STREAM)
+            extra = [
                 f"keyfile {self._path('keys')}",
                 f"ntsserverkey {self._path('nts.key')}",
                 f"ntsservercert {self._path('nts.crt')}",
                 f"ntsport {self._nts_port}",
                 f"ntsdumpdir {self._path('nts-server')}",
             ]
-        self._launch(chronyd, "server", "\n".join(lines) + "\n")
         self.server_socket_path = str(self._path("server.sock"))
-        self._wait_for_file(self._path("server.sock"), "server")
-
-    def _start_high_stratum_server(self, chronyd: str) -> None:
-        """A server above the client's ``maxstratum`` (chronyd 4.9 marks it ``r``)."""
-        self._high_port = _free_udp_port()
-        lines = [
-            *self._common_config("high"),
-            f"port {self._high_port}",
-            "cmdport 0",
-            f"local stratum {HIGH_STRATUM}",
-            "allow 127.0.0.0/8",
-        ]
-        self._launch(chronyd, "high", "\n".join(lines) + "\n")
-        self._wait_for_file(self._path("high.sock"), "high")
+        self.ntp_port = self._start_ntp_server(chronyd, "server", 8, extra)
 
     def _make_credentials(self) -> None:
         """The symmetric key both daemons share and the NTS server's certificate."""
@@ -539,8 +530,8 @@ class Sandbox:
 
     def _start_client(self, chronyd: str, *, reuse_ports: bool = False) -> None:
         if not reuse_ports:
-            self.cmd_port = _free_udp_port()
-        dead_port = _free_udp_port()
+            self.cmd_port = _free_port()
+        dead_port = _free_port()
         self.socket_path = str(self._path("client.sock"))
         self.udp_address = f"127.0.0.1:{self.cmd_port}"
         lines = [

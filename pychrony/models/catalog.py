@@ -124,22 +124,23 @@ if TYPE_CHECKING:
     # Every report, in libchrony's order.
     REPORTS: tuple[ReportSpec[Any], ...]
 
-# Every report in libchrony's order: its kind, its getter, the module and class
-# of its model, and whether chronyd 4.3-4.6 serves it over UDP. Its constant is
-# the name in capitals. An entry is built on first use, so a caller of one
-# report imports that report's model only (each model is a dataclass built at
-# import, and ``import pychrony`` should not pay for ten).
-_DECLARED: dict[str, tuple[type[ReportSpec[Any]], str, str, str, bool]] = {
-    "tracking": (OneReport, "get_tracking", "tracking", "TrackingStatus", True),
-    "sources": (ManyReport, "get_sources", "sources", "Source", True),
-    "sourcestats": (ManyReport, "get_source_stats", "sources", "SourceStats", True),
-    "selectdata": (ManyReport, "get_select_data", "selection", "SelectData", False),
-    "activity": (OneReport, "get_activity", "sources", "Activity", True),
-    "authdata": (ManyReport, "get_auth_data", "auth", "AuthData", False),
-    "ntpdata": (ManyReport, "get_ntp_data", "ntp", "NTPData", False),
-    "serverstats": (OneReport, "get_server_stats", "server", "ServerStats", False),
-    "rtcdata": (OptionalReport, "get_rtc_data", "clock", "RTCData", True),
-    "smoothing": (OptionalReport, "get_smoothing", "clock", "Smoothing", True),
+# Every report in libchrony's order: its kind, its getter, its model's class
+# (pychrony.models knows the module of each) and whether chronyd 4.3-4.6
+# serves it over UDP. Its constant is the name in capitals. An entry is built
+# on first use, so a caller of one report imports that report's model only
+# (each model is a dataclass built at import, and ``import pychrony`` should
+# not pay for ten).
+_DECLARED: dict[str, tuple[type[ReportSpec[Any]], str, str, bool]] = {
+    "tracking": (OneReport, "get_tracking", "TrackingStatus", True),
+    "sources": (ManyReport, "get_sources", "Source", True),
+    "sourcestats": (ManyReport, "get_source_stats", "SourceStats", True),
+    "selectdata": (ManyReport, "get_select_data", "SelectData", False),
+    "activity": (OneReport, "get_activity", "Activity", True),
+    "authdata": (ManyReport, "get_auth_data", "AuthData", False),
+    "ntpdata": (ManyReport, "get_ntp_data", "NTPData", False),
+    "serverstats": (OneReport, "get_server_stats", "ServerStats", False),
+    "rtcdata": (OptionalReport, "get_rtc_data", "RTCData", True),
+    "smoothing": (OptionalReport, "get_smoothing", "Smoothing", True),
 }
 
 
@@ -147,8 +148,9 @@ def _entry(name: str) -> ReportSpec[Any]:
     """The one entry of report ``name``, built and kept on first use."""
     spec: ReportSpec[Any] | None = globals().get(name.upper())
     if spec is None:
-        kind, method, module, model, over_udp = _DECLARED[name]
-        cls = getattr(import_module(f".{module}", __package__), model)
+        kind, method, model, over_udp = _DECLARED[name]
+        # The package's lazy export imports the model from its subject module.
+        cls = getattr(import_module(__package__), model)
         # setdefault keeps the first entry built when two threads race, so
         # every caller sees the same object.
         spec = globals().setdefault(name.upper(), kind(name, method, cls, over_udp=over_udp))

@@ -45,7 +45,6 @@ from typing import Any, NoReturn
 
 import pytest
 
-from .._core.timing import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..connection import ChronyConnection
 from ..exceptions import ChronyLibraryError
 from ..models import RTCData, Source, SourceStats, TrackingStatus
@@ -119,7 +118,7 @@ def chrony_connection(
     request: pytest.FixtureRequest, chrony_address: str
 ) -> Iterator[ChronyConnection]:
     """An open connection to the sandbox, closed after the test."""
-    conn = ChronyConnection(chrony_address, timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES)
+    conn = ChronyConnection(chrony_address)
     try:
         conn.open()
     except ChronyLibraryError as exc:
