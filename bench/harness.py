@@ -1,12 +1,15 @@
 """What the benchmark's drivers (bench/run.py, bench/scale.py) share.
 
-The sandboxes every row is measured against, and the one reader of a
-process's ``/proc/PID/status`` figures.
+The sandboxes every row is measured against, how a child process the harness
+talks to on stdin is ended, and the one reader of a process's
+``/proc/PID/status`` figures.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -37,3 +40,15 @@ def proc_status(pid: int, key: str) -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     return 0
+
+
+def end(proc: subprocess.Popen[str]) -> None:
+    """Close ``proc``'s stdin, which tells it to exit; kill it if it has not within 10 s."""
+    if proc.stdin is not None:
+        with contextlib.suppress(BrokenPipeError):  # it died; its error is on stderr
+            proc.stdin.close()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -56,7 +56,7 @@ FLOOR_OF = {"async-tracking": "tracking"}
 
 sys.path.insert(0, str(ROOT))
 
-from harness import proc_status, sandboxes  # noqa: E402
+from harness import end, proc_status, sandboxes  # noqa: E402
 from scale import measure as measure_scale  # noqa: E402
 
 from pychrony.sandbox import Sandbox, find_chrony_binary  # noqa: E402
@@ -99,14 +99,7 @@ class Worker:
 
     def close(self) -> None:
         """Let the process finish its connection and exit."""
-        if self.proc.stdin is not None:
-            with contextlib.suppress(BrokenPipeError):  # it died; its error is on stderr
-                self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        end(self.proc)
 
 
 class ChronycContender:

@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import proc_status, sandboxes  # noqa: E402
+from harness import end, proc_status, sandboxes  # noqa: E402
 
 from pychrony import ChronyConnection  # noqa: E402
 from pychrony.fleet import DEFAULT_MAX_CONNECTIONS  # noqa: E402
@@ -118,13 +118,7 @@ def replayer(upstream: str, ports: int) -> Iterator[list[str]]:
             raise RuntimeError("the replay responder did not start")
         yield json.loads(line)
     finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        end(proc)
 
 
 def gather_once(addresses: Sequence[str], max_connections: int, row: GatherRow) -> None:
@@ -155,8 +149,7 @@ def gather_once(addresses: Sequence[str], max_connections: int, row: GatherRow) 
         done = json.loads(proc.stdout.readline())
         row.rss_kib = max(row.rss_kib, proc_status(proc.pid, "VmHWM"))
     finally:
-        proc.stdin.close()
-        proc.wait(timeout=10)
+        end(proc)
     row.walls.append(done["wall"])
     row.base_fds = max(row.base_fds, ready["fds"])
     row.peak_fds = max(row.peak_fds, peak_fds)
