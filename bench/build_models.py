@@ -19,22 +19,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 import timeit
+from pathlib import Path
 from typing import Any
 
+# The checkout's root, for the tests' samples (as bench/scale.py does).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from pychrony import Source, TrackingStatus
-from pychrony._core.constants import FieldType
 from pychrony._core.records import record_from_fields
 from pychrony.models._declare import _decode_by_name, decode, slot_builder
-
-U, INT, F, T, S = (
-    FieldType.UINTEGER,
-    FieldType.INTEGER,
-    FieldType.FLOAT,
-    FieldType.TIMESPEC,
-    FieldType.STRING,
-)
+from tests.unit.models.samples import INT, F, S, T, U
 
 # One record of each, as the sandbox's chronyd sends them.
 RECORDS: dict[type, tuple[str, list[tuple[str | None, int, int, Any]]]] = {

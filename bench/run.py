@@ -25,7 +25,6 @@ that the docs show instead (bench/results.md, docs/_static/).
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import contextlib
 import os
 import platform
@@ -36,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +56,7 @@ FLOOR_OF = {"async-tracking": "tracking"}
 
 sys.path.insert(0, str(ROOT))
 
+from harness import end, proc_status, sandboxes  # noqa: E402
 from scale import measure as measure_scale  # noqa: E402
 
 from pychrony.sandbox import Sandbox, find_chrony_binary  # noqa: E402
@@ -94,26 +94,12 @@ class Worker:
         return [int(t) for t in self.ask(f"{workload} {count}").split()]
 
     def peak_rss_kib(self) -> int:
-        """The process's peak resident set so far (VmHWM, KiB).
-
-        Read from /proc rather than getrusage: Linux carries ``ru_maxrss``
-        over exec, so a child would report this harness's own peak.
-        """
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        return 0
+        """The process's peak resident set so far (VmHWM, KiB)."""
+        return proc_status(self.proc.pid, "VmHWM")
 
     def close(self) -> None:
         """Let the process finish its connection and exit."""
-        if self.proc.stdin is not None:
-            with contextlib.suppress(BrokenPipeError):  # it died; its error is on stderr
-                self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        end(self.proc)
 
 
 class ChronycContender:
@@ -215,19 +201,6 @@ def batch_size(workload: str, sources: int, contender: str) -> int:
         FLOOR_OF.get(workload, workload)
     ]
     return max(1, 24 // exchanges)
-
-
-@contextmanager
-def sandboxes(counts: Sequence[int]) -> Iterator[dict[int, Sandbox]]:
-    """One synchronised sandbox per source count, started in parallel."""
-    with ExitStack() as stack:
-        boxes = {n: Sandbox(sources=n, unreachable_sources=0, sync_timeout=90) for n in counts}
-        for box in boxes.values():
-            stack.callback(box.stop)
-        with concurrent.futures.ThreadPoolExecutor(len(boxes)) as pool:
-            for future in [pool.submit(box.start) for box in boxes.values()]:
-                future.result()
-        yield boxes
 
 
 @contextmanager

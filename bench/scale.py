@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from harness import end, proc_status, sandboxes  # noqa: E402
+
 from pychrony import ChronyConnection  # noqa: E402
 from pychrony.fleet import DEFAULT_MAX_CONNECTIONS  # noqa: E402
 from pychrony.models.catalog import REPORTS  # noqa: E402
@@ -116,20 +118,7 @@ def replayer(upstream: str, ports: int) -> Iterator[list[str]]:
             raise RuntimeError("the replay responder did not start")
         yield json.loads(line)
     finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _proc_status(pid: int, key: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    return 0
+        end(proc)
 
 
 def gather_once(addresses: Sequence[str], max_connections: int, row: GatherRow) -> None:
@@ -154,14 +143,13 @@ def gather_once(addresses: Sequence[str], max_connections: int, row: GatherRow) 
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             peak_fds = max(peak_fds, len(os.listdir(fd_dir)))
-            peak_threads = max(peak_threads, _proc_status(proc.pid, "Threads"))
+            peak_threads = max(peak_threads, proc_status(proc.pid, "Threads"))
             if select.select([proc.stdout], [], [], 0.001)[0]:
                 break
         done = json.loads(proc.stdout.readline())
-        row.rss_kib = max(row.rss_kib, _proc_status(proc.pid, "VmHWM"))
+        row.rss_kib = max(row.rss_kib, proc_status(proc.pid, "VmHWM"))
     finally:
-        proc.stdin.close()
-        proc.wait(timeout=10)
+        end(proc)
     row.walls.append(done["wall"])
     row.base_fds = max(row.base_fds, ready["fds"])
     row.peak_fds = max(row.peak_fds, peak_fds)
@@ -337,14 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer runs and scrapes")
     parser.add_argument("--results", type=Path, default=ROOT / "build" / "bench" / "scale.md")
     args = parser.parse_args(argv)
-    boxes = {n: Sandbox(sources=n, unreachable_sources=0, sync_timeout=90) for n in (8, 64)}
-    try:
-        for box in boxes.values():
-            box.start()
+    with sandboxes((GATHER_SOURCES, SCRAPE_SOURCES)) as boxes:
         text = measure(boxes, args.quick)
-    finally:
-        for box in boxes.values():
-            box.stop()
     print(text)
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(text)

@@ -14,6 +14,7 @@ import sys
 import time
 
 from pychrony import ChronyConnection, ChronyError, Source
+from pychrony.models.units import NEVER
 
 
 def reach_bar(src: Source) -> str:
@@ -36,7 +37,7 @@ def show(conn: ChronyConnection) -> None:
     )
     print(f"  {'source':<16} {'state':<16} {'stratum':>7} {'poll':>4}  reach     last sample")
     for src in conn.get_sources():
-        last = "never" if src.last_sample_ago == 0xFFFFFFFF else f"{src.last_sample_ago} s ago"
+        last = "never" if src.last_sample_ago == NEVER else f"{src.last_sample_ago} s ago"
         marked = f"{src.mode.symbol}{src.state.symbol} {src.state.description}"
         print(
             f"  {src.address:<16} {marked:<16} {src.stratum:>7} {src.poll:>4}  "
