@@ -18,6 +18,9 @@ from pychrony.sandbox import Sandbox, SandboxError
 
 SETUP_HINT = "run `make test` (scripts/setup provisions libchrony and chronyd)"
 
+# How a test reaches a sandbox's client chronyd: its Unix socket or its UDP command port.
+TRANSPORTS = ("unix", "udp")
+
 
 def missing(what: str) -> None:
     """Fail in CI, skip elsewhere, naming what to install."""
@@ -48,7 +51,12 @@ def sandbox(native: None) -> Iterator[Sandbox]:
     box.stop()
 
 
-@pytest.fixture(params=["unix", "udp"])
+def address_of(box: Sandbox, transport: str) -> str:
+    """The sandbox's client command address over ``transport`` (one of TRANSPORTS)."""
+    return box.socket_path if transport == "unix" else box.udp_address
+
+
+@pytest.fixture(params=TRANSPORTS)
 def address(request: pytest.FixtureRequest, sandbox: Sandbox) -> str:
     """The sandbox's command address over each transport in turn."""
-    return sandbox.socket_path if request.param == "unix" else sandbox.udp_address
+    return address_of(sandbox, request.param)

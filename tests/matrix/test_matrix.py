@@ -30,9 +30,10 @@ from pychrony.libchrony import Record, connect
 from pychrony.models._declare import plan
 from pychrony.models.catalog import REPORTS, spec_for
 from pychrony.sandbox import Sandbox
+from tests.conftest import address_of
 from tests.helpers.exporter_process import serving
 from tests.helpers.fidelity import auth_pairs, columns_for, compare, known_ntp_data
-from tests.matrix.conftest import address_of, chronyc_options
+from tests.matrix.conftest import chronyc_options
 from tests.matrix.support import REFUSED, SERVED, expected
 from tests.matrix.versions import Release
 
