@@ -39,16 +39,25 @@ def native() -> None:
         missing(str(exc))
 
 
-@pytest.fixture(scope="session")
-def sandbox(native: None) -> Iterator[Sandbox]:
-    """A synchronised client chronyd with 3 reachable sources and 1 unreachable."""
+def sandboxed(box: Sandbox, what: str = "a sandboxed chronyd") -> Iterator[Sandbox]:
+    """Start ``box``, yield it, then stop it: the body of a sandbox fixture.
+
+    A fixture says ``yield from sandboxed(Sandbox(...))``. A sandbox that
+    cannot start is :func:`missing` (``what`` names it in the message).
+    """
     try:
-        box = Sandbox(sources=3, unreachable_sources=1).start()
+        box.start()
     except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
+        missing(f"cannot start {what}: {exc}")
         raise
     yield box
     box.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox(native: None) -> Iterator[Sandbox]:
+    """A synchronised client chronyd with 3 reachable sources and 1 unreachable."""
+    yield from sandboxed(Sandbox(sources=3, unreachable_sources=1))
 
 
 def address_of(box: Sandbox, transport: str) -> str:
