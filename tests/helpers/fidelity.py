@@ -321,10 +321,6 @@ def auth_pairs(conn: ChronyConnection) -> list[tuple[str, Any]]:
     ]
 
 
-# How pychrony writes the address of a source whose name is not resolved yet.
-PLACEHOLDER_PREFIX = "ID#"
-
-
 def known_ntp_data(conn: ChronyConnection) -> list[Any]:
     """ntpdata of the sources with a known address: the ones chronyc lists.
 
@@ -339,7 +335,7 @@ def known_ntp_data(conn: ChronyConnection) -> list[Any]:
     return [
         n
         for s, n in zip(sources, data, strict=True)
-        if not s.address.startswith(PLACEHOLDER_PREFIX) and s.mode is not SourceMode.REFCLOCK
+        if s.is_resolved() and s.mode is not SourceMode.REFCLOCK
     ]
 
 

@@ -59,7 +59,6 @@ def tool(name: str) -> str:
     )
     if found is None:
         missing(f"{name} not found (Debian: apt-get install prometheus)")
-        raise AssertionError  # unreachable: missing() fails or skips
     return found
 
 

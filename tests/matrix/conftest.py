@@ -13,8 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
-from tests.matrix.support import TRANSPORTS
+from tests.conftest import TRANSPORTS, missing
 from tests.matrix.versions import RELEASES, Release
 
 RELEASE_HINT = "scripts/provision-chronyd provisions it (make test runs it)"
@@ -63,11 +62,6 @@ def transport(request: pytest.FixtureRequest) -> str:
     """The Unix socket, then the UDP command port."""
     name: str = request.param
     return name
-
-
-def address_of(box: Sandbox, transport: str) -> str:
-    """The sandbox's client command address over ``transport``."""
-    return box.socket_path if transport == "unix" else box.udp_address
 
 
 def chronyc_options(box: Sandbox, transport: str) -> tuple[str | None, tuple[str, ...]]:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import MAXSTRATUM_SINCE, OPENCOMMANDS_SINCE
+from tests.conftest import TRANSPORTS
 from tests.helpers.fidelity import columns_for
-from tests.matrix.support import SERVED, TRANSPORTS, expected
+from tests.matrix.support import SERVED, expected
 from tests.matrix.versions import RELEASES, ROOT
 
 PAGE = ROOT / "docs" / "support-matrix.rst"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import OPENCOMMANDS_SINCE
+from tests.conftest import TRANSPORTS
 from tests.matrix.versions import RELEASES, Release
 
-TRANSPORTS = ("unix", "udp")
 SERVED = "served"
 REFUSED = "refused"
 

@@ -20,7 +20,6 @@ import re
 import subprocess
 import sys
 import time
-import urllib.request
 from typing import Any
 
 import pytest
@@ -30,9 +29,11 @@ from pychrony.libchrony import Record, connect
 from pychrony.models._declare import plan
 from pychrony.models.catalog import REPORTS, spec_for
 from pychrony.sandbox import Sandbox
+from tests.conftest import address_of
+from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
 from tests.helpers.fidelity import auth_pairs, columns_for, compare, known_ntp_data
-from tests.matrix.conftest import address_of, chronyc_options
+from tests.matrix.conftest import chronyc_options
 from tests.matrix.support import REFUSED, SERVED, expected
 from tests.matrix.versions import Release
 
@@ -156,8 +157,8 @@ def test_the_command_status_dump_and_json(
 
 def test_an_exporter_scrape(deployment: Sandbox, release: Release, transport: str) -> None:
     address = address_of(deployment, transport)
-    with serving(address) as url, urllib.request.urlopen(url, timeout=10) as reply:
-        text = reply.read().decode()
+    with serving(address) as url:
+        text = prom.get(url, timeout=10)
     with ChronyConnection(address) as conn:
         stratum = conn.get_tracking().stratum
     assert re.search(r"^chrony_up 1(\.0)?$", text, re.M), text[:500]

@@ -17,41 +17,10 @@ from pychrony import ChronyDataError, LeapStatus, Source, SourceStats, TrackingS
 from pychrony._core import records
 from pychrony._core.records import RawField, RawRecord, record_from_fields
 from pychrony.models._declare import ModelDecoder, decode, slot_builder, source
-from tests.unit.models.samples import INT, F, S, T, U
-
-TRACKING: list[tuple[str | None, int, int, Any]] = [
-    ("reference ID", U, 11, 0x7F000003),
-    ("address", S, 15, "127.0.0.3"),
-    ("stratum", U, 1, 9),
-    ("leap status", U, 12, 0),
-    ("reference time", T, 2, (1795244097, 837492710)),
-    ("current correction", F, 5, -1.5e-06),
-    ("last offset", F, 5, 2.5e-08),
-    ("RMS offset", F, 6, 1.9e-07),
-    ("frequency offset", F, 7, -0.089),
-    ("residual frequency", F, 7, 0.0029),
-    ("skew", F, 8, 0.648),
-    ("root delay", F, 6, 6.45e-06),
-    ("root dispersion", F, 6, 8.35e-07),
-    ("last update interval", F, 4, 0.254),
-]
-
-SOURCE: list[tuple[str | None, int, int, Any]] = [
-    ("address", S, 15, "127.0.0.1"),
-    ("poll", INT, 3, -2),
-    ("stratum", U, 1, 8),
-    ("state", U, 12, 0),
-    ("mode", U, 12, 0),
-    ("flags", U, 14, 0),
-    ("reachability", U, 13, 255),
-    ("last sample ago", U, 4, 1),
-    ("original last sample offset", F, 5, 1.6e-07),
-    ("adjusted last sample offset", F, 5, 1.5e-07),
-    ("last sample error", F, 6, 3.2e-06),
-]
+from tests.unit.models.samples import INT, SOURCE, TRACKING, Field, S, U
 
 
-def replaced(fields: list[tuple[str | None, int, int, Any]], **values: Any) -> list[Any]:
+def replaced(fields: list[Field], **values: Any) -> list[Any]:
     """``fields`` with some values replaced (keyword: name with spaces as underscores)."""
     wanted = {k.replace("_", " "): v for k, v in values.items()}
     return [(n, t, c, wanted.get(n or "", v)) for n, t, c, v in fields]
@@ -199,7 +168,7 @@ def test_a_slot_built_model_is_of_its_class_not_the_twin() -> None:
         got.count = 4  # type: ignore[misc]
 
 
-def _packed(fields: list[tuple[str | None, int, int, Any]]) -> tuple[bytes, int]:
+def _packed(fields: list[Field]) -> tuple[bytes, int]:
     """The bytes and result of pychrony_read_record for ``fields`` (the C packer's format)."""
     record = record_from_fields(fields)
     key = record.layout.key

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from pychrony import (
@@ -24,22 +22,7 @@ from pychrony.testing import (
     make_tracking,
 )
 
-from .samples import raw
-
-SOURCE_FIELDS: dict[str, Any] = {
-    "address": "127.0.0.1",
-    "poll": -2,
-    "stratum": 8,
-    "state": 0,
-    "mode": 0,
-    "flags": 0,
-    "reachability": 255,
-    "last sample ago": 1,
-    "original last sample offset": 1.6e-07,
-    "adjusted last sample offset": 1.5e-07,
-    "last sample error": 3.2e-06,
-}
-
+from .samples import SOURCE_FIELDS, raw
 
 # chronyc's client.c and its documentation, state by state: mark, words, and
 # whether the source is selected (*), used for synchronisation (*, +), or
