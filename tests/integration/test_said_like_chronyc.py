@@ -26,10 +26,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pychrony import ChronyConnection
 from pychrony.cli import main
-from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
+from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
+from tests.integration.sandboxes import started
 
 MAX_SAMPLES = 300
 MAX_SECONDS = 60.0
@@ -125,13 +125,8 @@ def test_status_says_what_chronyc_says(
 @pytest.fixture(scope="module")
 def unresolved(native: None) -> Iterator[Sandbox]:
     """Two reachable sources, one dead, and two names nothing resolves."""
-    try:
-        box = Sandbox(sources=2, unreachable_sources=1, unresolvable_sources=2).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield box
-    box.stop()
+    with started(Sandbox(sources=2, unreachable_sources=1, unresolvable_sources=2)) as box:
+        yield box
 
 
 def _series(text: str, name: str) -> list[tuple[dict[str, str], float]]:
@@ -199,13 +194,8 @@ def test_unresolved_names_are_counted_as_chronyc_counts_them(
 @pytest.fixture(scope="module")
 def authenticating(native: None) -> Iterator[Sandbox]:
     """One reachable source, two names nothing resolves, and a reference clock."""
-    try:
-        box = Sandbox(sources=1, unresolvable_sources=2, refclock=True).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield box
-    box.stop()
+    with started(Sandbox(sources=1, unresolvable_sources=2, refclock=True)) as box:
+        yield box
 
 
 def _chronyc_authdata_rows(box: Sandbox, *extra: str) -> list[str]:

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
+from pychrony.sandbox import Sandbox
+from tests.integration.sandboxes import started
 
 pytestmark = pytest.mark.reliability
 
@@ -75,13 +75,8 @@ CHILD = textwrap.dedent(
 @pytest.fixture(scope="module")
 def box(native: None) -> Iterator[Sandbox]:
     """A sandbox of this module's own, to stop and resume at will."""
-    try:
-        sandbox = Sandbox(sources=1, unreachable_sources=0, smoothing=False).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield sandbox
-    sandbox.stop()
+    with started(Sandbox(sources=1, unreachable_sources=0, smoothing=False)) as sandbox:
+        yield sandbox
 
 
 def _line(proc: subprocess.Popen[str]) -> list[str]:

@@ -32,8 +32,8 @@ import pytest
 import pychrony
 from pychrony import AsyncChronyConnection, ChronyConnection, ChronyTimeoutError
 from pychrony._core.timing import budget
-from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
+from pychrony.sandbox import Sandbox
+from tests.integration.sandboxes import started
 
 pytestmark = pytest.mark.reliability
 
@@ -54,13 +54,8 @@ _MAX_FILL = 10_000
 @pytest.fixture(scope="module")
 def box(native: None) -> Iterator[Sandbox]:
     """A sandbox of this module's own, to stop and resume at will."""
-    try:
-        sandbox = Sandbox(sources=2, unreachable_sources=0, smoothing=False).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield sandbox
-    sandbox.stop()
+    with started(Sandbox(sources=2, unreachable_sources=0, smoothing=False)) as sandbox:
+        yield sandbox
 
 
 def _fill_queue(path: str) -> int:
