@@ -22,11 +22,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from pychrony import ChronyConnection
 from pychrony.cli import main
 from pychrony.sandbox import Sandbox
+from tests.cli import scrapes
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
 from tests.integration.sandboxes import started
@@ -129,15 +129,6 @@ def unresolved(native: None) -> Iterator[Sandbox]:
         yield box
 
 
-def _series(text: str, name: str) -> list[tuple[dict[str, str], float]]:
-    return [
-        (sample.labels, sample.value)
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name
-    ]
-
-
 def test_unresolved_names_are_counted_as_chronyc_counts_them(
     unresolved: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -183,12 +174,13 @@ def test_unresolved_names_are_counted_as_chronyc_counts_them(
         text = prom.get(url)
     with serving(unresolved.socket_path, *collectors, "--collector.sources.with-unresolved") as url:
         text_all = prom.get(url)
+    scraped, scraped_all = scrapes.samples(text), scrapes.samples(text_all)
     for metric in ("chrony_sources_state_info", "chrony_sourcestats_samples"):
-        names = {labels["source_address"] for labels, _ in _series(text, metric)}
+        names = {labels["source_address"] for labels, _ in scraped.get(metric, [])}
         assert names == set(shown), metric
-        names = {labels["source_address"] for labels, _ in _series(text_all, metric)}
+        names = {labels["source_address"] for labels, _ in scraped_all.get(metric, [])}
         assert names == set(every), metric
-    assert _series(text, "chrony_activity_unresolved_sources") == [({}, 2.0)]
+    assert scraped.get("chrony_activity_unresolved_sources", []) == [({}, 2.0)]
 
 
 @pytest.fixture(scope="module")
@@ -231,5 +223,6 @@ def test_authdata_lists_the_sources_chronyc_lists(
     ) as url:
         text_all = prom.get(url)
     for got, expected in ((text, shown), (text_all, every)):
-        indexes = {labels["source_index"] for labels, _ in _series(got, "chrony_authdata_cookies")}
+        cookies = scrapes.samples(got).get("chrony_authdata_cookies", [])
+        indexes = {labels["source_index"] for labels, _ in cookies}
         assert len(indexes) == len(expected), got
