@@ -79,7 +79,7 @@ def test_a_chrony_exporter_command_line_runs_unchanged(sandbox: Sandbox) -> None
         assert [u.split(":")[0] for u in urls] == ["http", "http"]
         assert "[::1]" in urls[1]
         for url in urls:
-            port = int(url.rsplit(":", 1)[1].split("/")[0])
+            port = _port_of(url)
             host = url.split("//")[1].rsplit(":", 1)[0].strip("[]")
             conn = http.client.HTTPConnection(host, port, timeout=10)
             conn.request("GET", "/chrony")
@@ -94,7 +94,7 @@ def test_a_chrony_exporter_command_line_runs_unchanged(sandbox: Sandbox) -> None
             assert "chrony_serverstats_ntp_packets_received_total" in samples
             assert "chrony_ntpdata_received_messages_total" in samples
         # The old path is now a 404, like any other.
-        status, _ = get(int(urls[0].rsplit(":", 1)[1].split("/")[0]), "/metrics")
+        status, _ = get(_port_of(urls[0]), "/metrics")
         assert status == 404
     finally:
         proc.terminate()
