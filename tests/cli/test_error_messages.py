@@ -160,11 +160,8 @@ def test_a_name_reaches_chronyd(sandbox: Sandbox, capsys: pytest.CaptureFixture[
 
 
 def test_check_never_repeats_not_synchronised(capsys: pytest.CaptureFixture[str]) -> None:
-    box = Sandbox(sources=0, unreachable_sources=1).start()
-    try:
+    with Sandbox(sources=0, unreachable_sources=1) as box:
         code, out, _ = run(capsys, "-a", box.socket_path, "check")
-    finally:
-        box.stop()
     assert code == 2, out
     assert out.count("not synchronised") == 1, out
 
