@@ -21,9 +21,10 @@ from pychrony import ChronyConnectionError, ChronyPermissionError
 from pychrony._core import address as address_module
 from pychrony._core.errors import PERMISSION_HINT, exception_for
 from pychrony._core.hints import for_cli, with_hint
-from pychrony.cli import main
 from pychrony.cli.exitcodes import ExitCode
 from pychrony.sandbox import Sandbox
+
+from .test_cli import run
 
 FAST = ["--timeout", "0.2", "--retries", "0"]
 UNKNOWN = 3  # the monitoring plugin's code
@@ -36,12 +37,6 @@ def refused_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_error_line(err: str, address: str) -> str:
