@@ -1,7 +1,14 @@
-"""A test module's own sandboxed chronyd, beside the session's ``sandbox`` fixture."""
+"""A test module's own sandboxed chronyd, beside the session's ``sandbox`` fixture.
+
+A module with its own sandbox may stop its daemon without stalling any
+other test.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,3 +32,20 @@ def started(box: Sandbox) -> Iterator[Sandbox]:
         yield box
     finally:
         box.stop()
+
+
+@contextmanager
+def paused(box: Sandbox, watchdog: float) -> Iterator[None]:
+    """``box``'s client chronyd stopped (``SIGSTOP``) for the block, resumed after it.
+
+    A watchdog resumes it after ``watchdog`` seconds even if the block hangs.
+    """
+    _, pid = box.pids  # the server, then the client chronyd
+    os.kill(pid, signal.SIGSTOP)
+    timer = threading.Timer(watchdog, os.kill, (pid, signal.SIGCONT))
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        os.kill(pid, signal.SIGCONT)

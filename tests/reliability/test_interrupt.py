@@ -14,19 +14,17 @@ by this test, or sends it to itself from another thread. Both sides read
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from pychrony.sandbox import Sandbox
-from tests.integration.sandboxes import started
+from tests.integration.sandboxes import paused, started
 
 pytestmark = pytest.mark.reliability
 
@@ -98,12 +96,8 @@ def test_ctrl_c_interrupts_a_long_wait_at_once(box: Sandbox, transport: str, sen
         text=True,
     )
     assert proc.stdin is not None
-    _, pid = box.pids  # the server, then the client chronyd
-    watchdog = threading.Timer(WATCHDOG, os.kill, (pid, signal.SIGCONT))
-    try:
-        assert _line(proc) == ["ready"]
-        os.kill(pid, signal.SIGSTOP)
-        watchdog.start()
+    assert _line(proc) == ["ready"]
+    with paused(box, WATCHDOG):
         proc.stdin.write("\n")
         proc.stdin.flush()
         assert _line(proc) == ["waiting"]
@@ -117,9 +111,6 @@ def test_ctrl_c_interrupts_a_long_wait_at_once(box: Sandbox, transport: str, sen
             sent = float(reply[2])
         latency = float(reply[1]) - sent
         assert latency < PROMPT, f"KeyboardInterrupt {latency:.3f} s after SIGINT"
-    finally:
-        watchdog.cancel()
-        os.kill(pid, signal.SIGCONT)
     # The same connection works again once chronyd answers.
     proc.stdin.write("\n")
     proc.stdin.flush()

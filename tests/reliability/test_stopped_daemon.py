@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -33,7 +31,7 @@ import pychrony
 from pychrony import AsyncChronyConnection, ChronyConnection, ChronyTimeoutError
 from pychrony._core.timing import budget
 from pychrony.sandbox import Sandbox
-from tests.integration.sandboxes import started
+from tests.integration.sandboxes import paused, started
 
 pytestmark = pytest.mark.reliability
 
@@ -74,17 +72,10 @@ def _fill_queue(path: str) -> int:
 @contextlib.contextmanager
 def stopped(box: Sandbox) -> Iterator[None]:
     """chronyd stopped with its queue full; resumed (and answering) afterwards."""
-    _, pid = box.pids  # the server, then the client chronyd
-    os.kill(pid, signal.SIGSTOP)
-    watchdog = threading.Timer(WATCHDOG, os.kill, (pid, signal.SIGCONT))
-    watchdog.start()
-    try:
+    with paused(box, WATCHDOG):
         queued = _fill_queue(box.socket_path)
         assert queued >= 1
         yield
-    finally:
-        watchdog.cancel()
-        os.kill(pid, signal.SIGCONT)
     _wait_answering(box)
 
 
