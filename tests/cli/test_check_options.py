@@ -35,9 +35,9 @@ from pychrony.cli.check import (
     thresholds,
 )
 from pychrony.cli.status import Overview
-from pychrony.sandbox import Sandbox, SandboxError
+from pychrony.sandbox import Sandbox
+from tests.integration.sandboxes import started
 
-from ..conftest import missing
 from .test_check import _SOURCE, _tracking
 
 # The guidelines' perfdata: 'label'=value[UOM];[warn];[crit];[min];[max], where
@@ -76,13 +76,8 @@ def pychrony(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str
 @pytest.fixture(scope="module")
 def unsynchronised(native: None) -> Iterator[Sandbox]:
     """A chronyd whose only source never answers: never synchronised, ref_time 0."""
-    try:
-        box = Sandbox(sources=0, unreachable_sources=1).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield box
-    box.stop()
+    with started(Sandbox(sources=0, unreachable_sources=1)) as box:
+        yield box
 
 
 # --- jitter ---------------------------------------------------------------------------

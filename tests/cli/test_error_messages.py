@@ -21,12 +21,12 @@ from pychrony import ChronyConnectionError, ChronyPermissionError
 from pychrony._core import address as address_module
 from pychrony._core.errors import PERMISSION_HINT, exception_for
 from pychrony._core.hints import for_cli, with_hint
-from pychrony.cli import main
-from pychrony.cli.exitcodes import ExitCode
+from pychrony.cli.exitcodes import ExitCode, PluginCode
 from pychrony.sandbox import Sandbox
 
+from .test_cli import run
+
 FAST = ["--timeout", "0.2", "--retries", "0"]
-UNKNOWN = 3  # the monitoring plugin's code
 
 # API phrasing that must never reach a command-line user.
 API_TERMS = ("ChronyConnection(", "max_connections", "gather(")
@@ -36,12 +36,6 @@ def refused_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_error_line(err: str, address: str) -> str:
@@ -121,14 +115,14 @@ def test_a_malformed_address_is_bad_usage_before_anything_is_sent(
     assert "PORT 1-65535" in line
 
     code, out, _ = run(capsys, "-a", address, "check")
-    assert code == UNKNOWN
+    assert code == PluginCode.UNKNOWN
     assert out.startswith("CHRONY UNKNOWN - usage: "), out
     assert out.count(address) == 1, out
 
 
 def test_a_bad_threshold_names_the_range_syntax(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", "-w", "abc")
-    assert code == UNKNOWN
+    assert code == PluginCode.UNKNOWN
     assert "a range is N" in out, out
     assert "invalid literal" not in out, out
 
@@ -160,12 +154,9 @@ def test_a_name_reaches_chronyd(sandbox: Sandbox, capsys: pytest.CaptureFixture[
 
 
 def test_check_never_repeats_not_synchronised(capsys: pytest.CaptureFixture[str]) -> None:
-    box = Sandbox(sources=0, unreachable_sources=1).start()
-    try:
+    with Sandbox(sources=0, unreachable_sources=1) as box:
         code, out, _ = run(capsys, "-a", box.socket_path, "check")
-    finally:
-        box.stop()
-    assert code == 2, out
+    assert code == PluginCode.CRITICAL, out
     assert out.count("not synchronised") == 1, out
 
 

@@ -12,11 +12,11 @@ import subprocess
 import sys
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 import pychrony
 from pychrony.cli.exporter.flags import chrony_address, go_duration
 from pychrony.sandbox import Sandbox
+from tests.cli import scrapes
 from tests.helpers.exporter_process import get, running
 
 
@@ -51,14 +51,6 @@ def test_chrony_addresses() -> None:
         chrony_address("unix://relative.sock")
 
 
-def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
-    out: dict[str, list[tuple[dict[str, str], float]]] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            out.setdefault(sample.name, []).append((sample.labels, sample.value))
-    return out
-
-
 def test_a_chrony_exporter_command_line_runs_unchanged(sandbox: Sandbox) -> None:
     # Every flag of chrony_exporter's --help, in its own spelling (flag=value).
     flags = (
@@ -87,13 +79,13 @@ def test_a_chrony_exporter_command_line_runs_unchanged(sandbox: Sandbox) -> None
         assert [u.split(":")[0] for u in urls] == ["http", "http"]
         assert "[::1]" in urls[1]
         for url in urls:
-            port = int(url.rsplit(":", 1)[1].split("/")[0])
+            port = _port_of(url)
             host = url.split("//")[1].rsplit(":", 1)[0].strip("[]")
             conn = http.client.HTTPConnection(host, port, timeout=10)
             conn.request("GET", "/chrony")
             reply = conn.getresponse()
             assert reply.status == 200
-            samples = _samples(reply.read().decode())
+            samples = scrapes.samples(reply.read().decode())
             conn.close()
             assert samples["chrony_up"] == [({}, 1.0)]
             assert "chrony_tracking_stratum" in samples
@@ -102,7 +94,7 @@ def test_a_chrony_exporter_command_line_runs_unchanged(sandbox: Sandbox) -> None
             assert "chrony_serverstats_ntp_packets_received_total" in samples
             assert "chrony_ntpdata_received_messages_total" in samples
         # The old path is now a 404, like any other.
-        status, _ = get(int(urls[0].rsplit(":", 1)[1].split("/")[0]), "/metrics")
+        status, _ = get(_port_of(urls[0]), "/metrics")
         assert status == 404
     finally:
         proc.terminate()
@@ -126,7 +118,7 @@ def test_landing_page_404_and_build_info(sandbox: Sandbox) -> None:
             status, body = get(exporter.port, path)
             assert (status, body) == (404, "404 page not found\n"), path
         status, body = get(exporter.port)
-        ((labels, value),) = _samples(body)["pychrony_exporter_build_info"]
+        ((labels, value),) = scrapes.samples(body)["pychrony_exporter_build_info"]
         assert value == 1.0
         assert labels["version"] == pychrony.__version__
         assert labels["python_version"] == platform.python_version()
@@ -140,7 +132,7 @@ def test_failed_collectors_are_logged_and_counted(sandbox: Sandbox) -> None:
         for _ in range(2):
             status, body = get(exporter.port)
             assert status == 200
-        samples = _samples(body)
+        samples = scrapes.samples(body)
         failures = {
             labels["collector"]: value
             for labels, value in samples["pychrony_exporter_collector_failures_total"]
@@ -170,7 +162,7 @@ def test_a_silent_chronyd_counts_every_collector_as_failed() -> None:
         with running(address, "--chrony.timeout=300ms") as exporter:
             status, body = get(exporter.port)
     assert status == 200
-    samples = _samples(body)
+    samples = scrapes.samples(body)
     assert samples["chrony_up"] == [({}, 0.0)]
     failures = {
         labels["collector"]: value

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from pychrony import ChronyConnection
-from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
+from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
+from tests.integration.sandboxes import started
 
 RULES = Path(__file__).resolve().parents[2] / "docs" / "monitoring" / "chrony-alerts.yml"
 WITHIN = 45.0  # seconds for Prometheus to start, scrape and evaluate (bounded)
@@ -31,13 +31,8 @@ WITHIN = 45.0  # seconds for Prometheus to start, scrape and evaluate (bounded)
 @pytest.fixture(scope="module")
 def unsynchronised(native: None) -> Iterator[Sandbox]:
     """A chronyd whose only source never answers: it never synchronises."""
-    try:
-        box = Sandbox(sources=0, unreachable_sources=1, smoothing=False).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield box
-    box.stop()
+    with started(Sandbox(sources=0, unreachable_sources=1, smoothing=False)) as box:
+        yield box
 
 
 def _rule_states(base: str) -> dict[tuple[str, str], str]:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from pychrony import ChronyTimeoutError
+from pychrony._core.constants import FieldType
 from pychrony._core.records import RawRecord
 from pychrony._core.session import Session
 from pychrony.aio import drive_async
@@ -28,7 +29,10 @@ TINY = 16
 def _values(records: list[RawRecord]) -> list[tuple[object, ...]]:
     # Counters and measurements move between calls; names, types and the
     # source addresses do not.
-    return [tuple((f.name, f.type, f.value if f.type == 5 else None) for f in r) for r in records]
+    return [
+        tuple((f.name, f.type, f.value if f.type == FieldType.STRING else None) for f in r)
+        for r in records
+    ]
 
 
 def _tiny(session: Session) -> None:

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
+from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
+from tests.integration.sandboxes import started
 
 MONITORING = Path(__file__).resolve().parents[2] / "docs" / "monitoring"
 EXAMPLE = MONITORING / "prometheus-probe.yml"
@@ -32,13 +32,8 @@ EXAMPLE = MONITORING / "prometheus-probe.yml"
 @pytest.fixture(scope="module")
 def second(native: None) -> Iterator[Sandbox]:
     """A second sandboxed chronyd, beside the session's."""
-    try:
-        box = Sandbox(sources=1, unreachable_sources=0, smoothing=False).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield box
-    box.stop()
+    with started(Sandbox(sources=1, unreachable_sources=0, smoothing=False)) as box:
+        yield box
 
 
 def _job(exporter_url: str, targets_file: Path) -> dict[str, Any]:

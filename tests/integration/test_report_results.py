@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from pychrony import ChronyConnection, ChronyPermissionError, ChronyTimeoutError, ServerResult
 from pychrony.models import catalog
 from pychrony.report_results import ReportResults, fetch_many
 from pychrony.sandbox import Sandbox
-from tests.helpers.relay import LatencyRelay
 
 
 def test_every_report_arrives_over_the_unix_socket(sandbox: Sandbox) -> None:
@@ -43,14 +40,6 @@ def test_a_refused_report_is_its_error_and_the_others_still_arrive(sandbox: Sand
         assert results.error is results.errors["ntpdata"]
         with pytest.raises(ChronyPermissionError):
             results.value(catalog.NTPDATA)
-
-
-@pytest.fixture(scope="module")
-def dead(sandbox: Sandbox) -> Iterator[str]:
-    with LatencyRelay(sandbox.udp_address) as relay:
-        address = relay.add(drop=True)
-        relay.start()
-        yield address
 
 
 def test_a_silent_server_ends_the_fetch_at_its_first_report(dead: str) -> None:

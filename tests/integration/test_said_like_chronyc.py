@@ -22,14 +22,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from pychrony import ChronyConnection
 from pychrony.cli import main
-from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
+from pychrony.sandbox import Sandbox
+from tests.cli import scrapes
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
+from tests.integration.sandboxes import started
 
 MAX_SAMPLES = 300
 MAX_SECONDS = 60.0
@@ -125,22 +125,8 @@ def test_status_says_what_chronyc_says(
 @pytest.fixture(scope="module")
 def unresolved(native: None) -> Iterator[Sandbox]:
     """Two reachable sources, one dead, and two names nothing resolves."""
-    try:
-        box = Sandbox(sources=2, unreachable_sources=1, unresolvable_sources=2).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield box
-    box.stop()
-
-
-def _series(text: str, name: str) -> list[tuple[dict[str, str], float]]:
-    return [
-        (sample.labels, sample.value)
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name
-    ]
+    with started(Sandbox(sources=2, unreachable_sources=1, unresolvable_sources=2)) as box:
+        yield box
 
 
 def test_unresolved_names_are_counted_as_chronyc_counts_them(
@@ -188,24 +174,20 @@ def test_unresolved_names_are_counted_as_chronyc_counts_them(
         text = prom.get(url)
     with serving(unresolved.socket_path, *collectors, "--collector.sources.with-unresolved") as url:
         text_all = prom.get(url)
+    scraped, scraped_all = scrapes.samples(text), scrapes.samples(text_all)
     for metric in ("chrony_sources_state_info", "chrony_sourcestats_samples"):
-        names = {labels["source_address"] for labels, _ in _series(text, metric)}
+        names = {labels["source_address"] for labels, _ in scraped.get(metric, [])}
         assert names == set(shown), metric
-        names = {labels["source_address"] for labels, _ in _series(text_all, metric)}
+        names = {labels["source_address"] for labels, _ in scraped_all.get(metric, [])}
         assert names == set(every), metric
-    assert _series(text, "chrony_activity_unresolved_sources") == [({}, 2.0)]
+    assert scraped.get("chrony_activity_unresolved_sources", []) == [({}, 2.0)]
 
 
 @pytest.fixture(scope="module")
 def authenticating(native: None) -> Iterator[Sandbox]:
     """One reachable source, two names nothing resolves, and a reference clock."""
-    try:
-        box = Sandbox(sources=1, unresolvable_sources=2, refclock=True).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield box
-    box.stop()
+    with started(Sandbox(sources=1, unresolvable_sources=2, refclock=True)) as box:
+        yield box
 
 
 def _chronyc_authdata_rows(box: Sandbox, *extra: str) -> list[str]:
@@ -241,5 +223,6 @@ def test_authdata_lists_the_sources_chronyc_lists(
     ) as url:
         text_all = prom.get(url)
     for got, expected in ((text, shown), (text_all, every)):
-        indexes = {labels["source_index"] for labels, _ in _series(got, "chrony_authdata_cookies")}
+        cookies = scrapes.samples(got).get("chrony_authdata_cookies", [])
+        indexes = {labels["source_index"] for labels, _ in cookies}
         assert len(indexes) == len(expected), got

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from pychrony import ChronyConnection, ChronyTimeoutError
 from pychrony._core.timing import budget as budget_of
 from pychrony.sandbox import Sandbox
-from tests.helpers.relay import LatencyRelay
 
 THREADS = 8
 RUN_FOR = 1.5  # seconds per transport
@@ -55,14 +54,6 @@ def test_threads_share_one_connection(address: str) -> None:
     print(f"\n{THREADS} threads on {address}: {sum(calls)} calls in {RUN_FOR} s, 0 errors")
     assert errors == []
     assert all(n >= 5 for n in calls), calls
-
-
-@pytest.fixture
-def dead(sandbox: Sandbox) -> Iterator[str]:
-    with LatencyRelay(sandbox.udp_address) as relay:
-        address = relay.add(drop=True)
-        relay.start()
-        yield address
 
 
 def test_waiting_threads_respect_their_own_budget(dead: str) -> None:

@@ -120,14 +120,13 @@ sys.exit(0)
 """
 
 
-def _leftovers(box: Sandbox, before: set[str]) -> set[str]:
-    assert box.directory is not None
-    return set(os.listdir(box.directory)) - before
-
-
 def _files(box: Sandbox) -> set[str]:
     assert box.directory is not None
     return set(os.listdir(box.directory))
+
+
+def _leftovers(box: Sandbox, before: set[str]) -> set[str]:
+    return _files(box) - before
 
 
 def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:

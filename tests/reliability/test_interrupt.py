@@ -14,19 +14,17 @@ by this test, or sends it to itself from another thread. Both sides read
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
+from pychrony.sandbox import Sandbox
+from tests.integration.sandboxes import paused, started
 
 pytestmark = pytest.mark.reliability
 
@@ -75,13 +73,8 @@ CHILD = textwrap.dedent(
 @pytest.fixture(scope="module")
 def box(native: None) -> Iterator[Sandbox]:
     """A sandbox of this module's own, to stop and resume at will."""
-    try:
-        sandbox = Sandbox(sources=1, unreachable_sources=0, smoothing=False).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield sandbox
-    sandbox.stop()
+    with started(Sandbox(sources=1, unreachable_sources=0, smoothing=False)) as sandbox:
+        yield sandbox
 
 
 def _line(proc: subprocess.Popen[str]) -> list[str]:
@@ -103,12 +96,8 @@ def test_ctrl_c_interrupts_a_long_wait_at_once(box: Sandbox, transport: str, sen
         text=True,
     )
     assert proc.stdin is not None
-    _, pid = box.pids  # the server, then the client chronyd
-    watchdog = threading.Timer(WATCHDOG, os.kill, (pid, signal.SIGCONT))
-    try:
-        assert _line(proc) == ["ready"]
-        os.kill(pid, signal.SIGSTOP)
-        watchdog.start()
+    assert _line(proc) == ["ready"]
+    with paused(box, WATCHDOG):
         proc.stdin.write("\n")
         proc.stdin.flush()
         assert _line(proc) == ["waiting"]
@@ -122,9 +111,6 @@ def test_ctrl_c_interrupts_a_long_wait_at_once(box: Sandbox, transport: str, sen
             sent = float(reply[2])
         latency = float(reply[1]) - sent
         assert latency < PROMPT, f"KeyboardInterrupt {latency:.3f} s after SIGINT"
-    finally:
-        watchdog.cancel()
-        os.kill(pid, signal.SIGCONT)
     # The same connection works again once chronyd answers.
     proc.stdin.write("\n")
     proc.stdin.flush()

@@ -24,6 +24,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -126,10 +127,11 @@ print(json.dumps({"peak_fds": peak[0], "elapsed": elapsed,
 )
 
 
-def _gather(addresses: list[str]) -> dict[str, object]:
+def _run_script(script: str, *argv: str, stdin: str | None = None) -> dict[str, Any]:
+    """Run a child ``script`` under the low limit; the JSON document it prints."""
     proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_GATHER)],
-        input=json.dumps(addresses),
+        [sys.executable, "-c", textwrap.dedent(script), *argv],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -137,12 +139,12 @@ def _gather(addresses: list[str]) -> dict[str, object]:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    report: dict[str, object] = json.loads(proc.stdout)
-    return report
+    document: dict[str, Any] = json.loads(proc.stdout)
+    return document
 
 
 def test_gather_over_500_servers_under_256_descriptors(sandbox: Sandbox, fleet: Fleet) -> None:
-    report = _gather(fleet.addresses)
+    report = _run_script(_GATHER, stdin=json.dumps(fleet.addresses))
     results = report["results"]
     assert isinstance(results, dict)
     assert len(results) == LIVE + SILENT + REFUSED
@@ -219,16 +221,7 @@ def test_running_out_of_descriptors_is_an_emfile_connection_error(
     sandbox: Sandbox, fleet: Fleet
 ) -> None:
     """``max_connections`` above the limit: each server hit says EMFILE, none 'libchrony'."""
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_EXHAUST), fleet.live[0]],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_limit_fds,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    found = json.loads(proc.stdout)
+    found = _run_script(_EXHAUST, fleet.live[0])
     kinds = found["kinds"]
     emfile = "ChronyConnectionError errno=24"
     assert emfile in kinds, kinds

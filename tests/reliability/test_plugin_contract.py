@@ -45,6 +45,14 @@ def pychrony(
     )
 
 
+def unwritable(how: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    """Run pychrony with its standard output ``"closed"`` or ``"full"`` (/dev/full)."""
+    if how == "closed":
+        return pychrony(*argv, stdout=None, close_stdout=True)
+    with open("/dev/full", "wb") as full:
+        return pychrony(*argv, stdout=full)
+
+
 def status_line(proc: subprocess.CompletedProcess[str]) -> str:
     assert 0 <= proc.returncode <= 3, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -118,12 +126,7 @@ def test_a_dead_chronyd_with_a_control_character_is_still_one_critical_line() ->
 def test_check_with_an_unwritable_stdout_exits_unknown_without_a_traceback(
     sandbox: Sandbox, how: str
 ) -> None:
-    argv = ["-a", sandbox.socket_path, "check"]
-    if how == "closed":
-        proc = pychrony(*argv, stdout=None, close_stdout=True)
-    else:
-        with open("/dev/full", "wb") as full:
-            proc = pychrony(*argv, stdout=full)
+    proc = unwritable(how, "-a", sandbox.socket_path, "check")
     assert proc.returncode == 3, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr
     assert "Exception ignored" not in proc.stderr
@@ -161,12 +164,7 @@ def test_check_help_lists_only_what_check_accepts() -> None:
 def test_other_commands_with_an_unwritable_stdout_exit_74_in_one_line(
     sandbox: Sandbox, command: str, how: str
 ) -> None:
-    argv = ["-a", sandbox.socket_path, command]
-    if how == "closed":
-        proc = pychrony(*argv, stdout=None, close_stdout=True)
-    else:
-        with open("/dev/full", "wb") as full:
-            proc = pychrony(*argv, stdout=full)
+    proc = unwritable(how, "-a", sandbox.socket_path, command)
     assert proc.returncode == 74, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("pychrony: cannot write to standard output: "), proc.stderr
@@ -192,8 +190,7 @@ def test_a_reader_that_goes_away_is_141_without_a_traceback(sandbox: Sandbox) ->
 
 
 def test_help_to_a_full_stdout_ends_without_a_traceback() -> None:
-    with open("/dev/full", "wb") as full:
-        proc = pychrony("--help", stdout=full)
+    proc = unwritable("full", "--help")
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "Exception ignored" not in proc.stderr

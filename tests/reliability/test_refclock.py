@@ -15,12 +15,10 @@ import json
 import re
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from pychrony import (
     AsyncChronyConnection,
@@ -35,6 +33,8 @@ from pychrony import client as c
 from pychrony.libchrony import Chrony, Report
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox, find_chrony_binary
+from tests.cli import scrapes
+from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
 
 pytestmark = pytest.mark.reliability
@@ -199,18 +199,14 @@ def test_the_cli_prints_every_report(box: Sandbox, command: str) -> None:
 
 def test_the_exporter_with_the_ntpdata_collector_is_up(box: Sandbox) -> None:
     flags = ("--collector.ntpdata", "--collector.authdata")
-    with serving(box.socket_path, *flags) as url, urllib.request.urlopen(url, timeout=10) as reply:
-        text = reply.read().decode()
-    samples: dict[str, list[tuple[dict[str, str], float]]] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
-    assert samples["chrony_up"] == [({}, 1.0)]
-    success = {labels["collector"]: v for labels, v in samples["chrony_scrape_collector_success"]}
+    with serving(box.socket_path, *flags) as url:
+        scraped = scrapes.samples(prom.get(url, timeout=10))
+    assert scraped["chrony_up"] == [({}, 1.0)]
+    success = {labels["collector"]: v for labels, v in scraped["chrony_scrape_collector_success"]}
     assert success["ntpdata"] == 1.0
     assert success["authdata"] == 1.0
     # The three NTP sources, each labelled with its address; the clock has no NTP data.
-    received = samples["chrony_ntpdata_received_messages_total"]
+    received = scraped["chrony_ntpdata_received_messages_total"]
     assert sorted(labels["source_address"] for labels, _ in received) == [
         "127.0.0.1",
         "127.0.0.2",

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -32,8 +30,8 @@ import pytest
 import pychrony
 from pychrony import AsyncChronyConnection, ChronyConnection, ChronyTimeoutError
 from pychrony._core.timing import budget
-from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
+from pychrony.sandbox import Sandbox
+from tests.integration.sandboxes import paused, started
 
 pytestmark = pytest.mark.reliability
 
@@ -54,13 +52,8 @@ _MAX_FILL = 10_000
 @pytest.fixture(scope="module")
 def box(native: None) -> Iterator[Sandbox]:
     """A sandbox of this module's own, to stop and resume at will."""
-    try:
-        sandbox = Sandbox(sources=2, unreachable_sources=0, smoothing=False).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd: {exc}")
-        raise
-    yield sandbox
-    sandbox.stop()
+    with started(Sandbox(sources=2, unreachable_sources=0, smoothing=False)) as sandbox:
+        yield sandbox
 
 
 def _fill_queue(path: str) -> int:
@@ -79,17 +72,10 @@ def _fill_queue(path: str) -> int:
 @contextlib.contextmanager
 def stopped(box: Sandbox) -> Iterator[None]:
     """chronyd stopped with its queue full; resumed (and answering) afterwards."""
-    _, pid = box.pids  # the server, then the client chronyd
-    os.kill(pid, signal.SIGSTOP)
-    watchdog = threading.Timer(WATCHDOG, os.kill, (pid, signal.SIGCONT))
-    watchdog.start()
-    try:
+    with paused(box, WATCHDOG):
         queued = _fill_queue(box.socket_path)
         assert queued >= 1
         yield
-    finally:
-        watchdog.cancel()
-        os.kill(pid, signal.SIGCONT)
     _wait_answering(box)
 
 
