@@ -8,7 +8,10 @@ the suite never skips silently there.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import pytest
@@ -40,24 +43,45 @@ def native() -> None:
         missing(str(exc))
 
 
-def sandboxed(box: Sandbox, what: str = "a sandboxed chronyd") -> Iterator[Sandbox]:
-    """Start ``box``, yield it, then stop it: the body of a sandbox fixture.
+@contextmanager
+def started(box: Sandbox, what: str = "a sandboxed chronyd") -> Iterator[Sandbox]:
+    """Run ``box`` for the block, then stop it.
 
-    A fixture says ``yield from sandboxed(Sandbox(...))``. A sandbox that
-    cannot start is :func:`missing` (``what`` names it in the message).
+    A sandbox that cannot start is :func:`missing` (``what`` names it in the
+    message): a failure in CI, a skip naming what to install elsewhere.
     """
     try:
         box.start()
     except SandboxError as exc:
         missing(f"cannot start {what}: {exc}")
-    yield box
-    box.stop()
+    try:
+        yield box
+    finally:
+        box.stop()
+
+
+@contextmanager
+def paused(box: Sandbox, watchdog: float) -> Iterator[None]:
+    """``box``'s client chronyd stopped (``SIGSTOP``) for the block, resumed after it.
+
+    A watchdog resumes it after ``watchdog`` seconds even if the block hangs.
+    """
+    _, pid = box.pids  # the server, then the client chronyd
+    os.kill(pid, signal.SIGSTOP)
+    timer = threading.Timer(watchdog, os.kill, (pid, signal.SIGCONT))
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        os.kill(pid, signal.SIGCONT)
 
 
 @pytest.fixture(scope="session")
 def sandbox(native: None) -> Iterator[Sandbox]:
     """A synchronised client chronyd with 3 reachable sources and 1 unreachable."""
-    yield from sandboxed(Sandbox(sources=3, unreachable_sources=1))
+    with started(Sandbox(sources=3, unreachable_sources=1)) as box:
+        yield box
 
 
 def address_of(box: Sandbox, transport: str) -> str:

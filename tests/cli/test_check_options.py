@@ -36,7 +36,7 @@ from pychrony.cli.check import (
 )
 from pychrony.cli.status import Overview
 from pychrony.sandbox import Sandbox
-from tests.integration.sandboxes import started
+from tests.conftest import started
 
 from .test_check import _SOURCE, _tracking
 

@@ -16,7 +16,6 @@ from pychrony.cli.exporter import ChronyCollector, parse_listen
 from pychrony.cli.query import Target
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox
-from tests.cli import scrapes
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
 
@@ -33,7 +32,7 @@ def test_a_scrape_matches_the_api(exporter: str, sandbox: Sandbox) -> None:
     text = prom.get(exporter)
     with ChronyConnection(sandbox.socket_path) as conn:
         tracking, sources = conn.get_tracking(), conn.get_sources()
-    samples = scrapes.samples(text)
+    samples = prom.samples(text)
     assert samples["chrony_up"] == [({}, 1.0)]
     assert samples["chrony_tracking_stratum"] == [({}, float(tracking.stratum))]
     ((info_labels, _),) = samples["chrony_tracking_info"]
@@ -79,7 +78,7 @@ def test_a_silent_chronyd_still_gets_an_answer_within_the_scrape_timeout() -> No
         started = time.monotonic()
         text = generate_latest(registry).decode()
         elapsed = time.monotonic() - started
-    assert scrapes.samples(text)["chrony_up"] == [({}, 0.0)]
+    assert prom.samples(text)["chrony_up"] == [({}, 0.0)]
     assert elapsed < 3.0  # the scrape timeout (1 s), far below chronyd's 7 s budget
 
 

@@ -16,7 +16,7 @@ import pytest
 import pychrony
 from pychrony.cli.exporter.flags import chrony_address, go_duration
 from pychrony.sandbox import Sandbox
-from tests.cli import scrapes
+from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import get, running
 
 
@@ -85,7 +85,7 @@ def test_a_chrony_exporter_command_line_runs_unchanged(sandbox: Sandbox) -> None
             conn.request("GET", "/chrony")
             reply = conn.getresponse()
             assert reply.status == 200
-            samples = scrapes.samples(reply.read().decode())
+            samples = prom.samples(reply.read().decode())
             conn.close()
             assert samples["chrony_up"] == [({}, 1.0)]
             assert "chrony_tracking_stratum" in samples
@@ -118,7 +118,7 @@ def test_landing_page_404_and_build_info(sandbox: Sandbox) -> None:
             status, body = get(exporter.port, path)
             assert (status, body) == (404, "404 page not found\n"), path
         status, body = get(exporter.port)
-        ((labels, value),) = scrapes.samples(body)["pychrony_exporter_build_info"]
+        ((labels, value),) = prom.samples(body)["pychrony_exporter_build_info"]
         assert value == 1.0
         assert labels["version"] == pychrony.__version__
         assert labels["python_version"] == platform.python_version()
@@ -132,7 +132,7 @@ def test_failed_collectors_are_logged_and_counted(sandbox: Sandbox) -> None:
         for _ in range(2):
             status, body = get(exporter.port)
             assert status == 200
-        samples = scrapes.samples(body)
+        samples = prom.samples(body)
         failures = {
             labels["collector"]: value
             for labels, value in samples["pychrony_exporter_collector_failures_total"]
@@ -162,7 +162,7 @@ def test_a_silent_chronyd_counts_every_collector_as_failed() -> None:
         with running(address, "--chrony.timeout=300ms") as exporter:
             status, body = get(exporter.port)
     assert status == 200
-    samples = scrapes.samples(body)
+    samples = prom.samples(body)
     assert samples["chrony_up"] == [({}, 0.0)]
     failures = {
         labels["collector"]: value

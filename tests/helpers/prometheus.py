@@ -5,7 +5,8 @@ The exporter itself is started by :mod:`tests.helpers.exporter_process`
 ``prometheus`` binary (installed by scripts/provision) with a generated
 scrape configuration in a temporary directory and queries it over its HTTP
 API (``/api/v1/query``); ``prometheus()`` is the one-target shorthand that
-yields its base URL, for ``query()`` and ``wait_for()``. Every wait is
+yields its base URL, for ``query()`` and ``wait_for()``; ``get()`` fetches a
+scrape and ``samples()`` reads one back. Every wait is
 bounded in time; both processes are stopped on exit::
 
     with serving(sandbox.socket_path, "--collector.serverstats") as url:
@@ -32,6 +33,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from tests.conftest import missing
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "get",
     "prometheus",
     "query",
+    "samples",
     "tool",
     "wait_for",
 ]
@@ -237,3 +241,12 @@ def prometheus(metrics_url: str, rule_files: Sequence[Path] = ()) -> Iterator[st
     """
     with Prometheus([metrics_url], scrape_interval="500ms", rule_files=rule_files) as server:
         yield server.url
+
+
+def samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """Each sample name of a scrape with its (labels, value) pairs, in scrape order."""
+    out: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return out

@@ -20,9 +20,9 @@ import pytest
 
 from pychrony import ChronyConnection
 from pychrony.sandbox import Sandbox
+from tests.conftest import started
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
-from tests.integration.sandboxes import started
 
 RULES = Path(__file__).resolve().parents[2] / "docs" / "monitoring" / "chrony-alerts.yml"
 WITHIN = 45.0  # seconds for Prometheus to start, scrape and evaluate (bounded)

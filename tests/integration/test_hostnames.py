@@ -30,8 +30,8 @@ from pychrony import (
     gather_sync,
 )
 from pychrony._core.timing import budget
-from pychrony.sandbox import Sandbox, SandboxError
-from tests.conftest import missing
+from pychrony.sandbox import Sandbox
+from tests.conftest import missing, started
 
 UNRESOLVABLE = "no..such.invalid"  # an empty label: no query is ever sent
 TIMEOUT, RETRIES = 0.2, 1
@@ -145,13 +145,9 @@ _PROBE = textwrap.dedent(
 @pytest.fixture(scope="module")
 def ipv6_sandbox(native: None) -> Iterator[Sandbox]:
     """A sandbox whose command port also listens on ::1."""
-    try:
-        box = Sandbox(sources=1, extra_client_config=["bindcmdaddress ::1"]).start()
-    except SandboxError as exc:
-        missing(f"cannot start a sandboxed chronyd on ::1: {exc}")
-        raise
-    yield box
-    box.stop()
+    ipv6 = Sandbox(sources=1, extra_client_config=["bindcmdaddress ::1"])
+    with started(ipv6, what="a sandboxed chronyd on ::1") as box:
+        yield box
 
 
 def test_localhost_tries_ipv6_first_when_the_hosts_file_says_so(

@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 from pychrony.sandbox import Sandbox
+from tests.conftest import started
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
-from tests.integration.sandboxes import started
 
 MONITORING = Path(__file__).resolve().parents[2] / "docs" / "monitoring"
 EXAMPLE = MONITORING / "prometheus-probe.yml"

@@ -26,10 +26,9 @@ import pytest
 from pychrony import ChronyConnection
 from pychrony.cli import main
 from pychrony.sandbox import Sandbox
-from tests.cli import scrapes
+from tests.conftest import started
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
-from tests.integration.sandboxes import started
 
 MAX_SAMPLES = 300
 MAX_SECONDS = 60.0
@@ -174,7 +173,7 @@ def test_unresolved_names_are_counted_as_chronyc_counts_them(
         text = prom.get(url)
     with serving(unresolved.socket_path, *collectors, "--collector.sources.with-unresolved") as url:
         text_all = prom.get(url)
-    scraped, scraped_all = scrapes.samples(text), scrapes.samples(text_all)
+    scraped, scraped_all = prom.samples(text), prom.samples(text_all)
     for metric in ("chrony_sources_state_info", "chrony_sourcestats_samples"):
         names = {labels["source_address"] for labels, _ in scraped.get(metric, [])}
         assert names == set(shown), metric
@@ -223,6 +222,6 @@ def test_authdata_lists_the_sources_chronyc_lists(
     ) as url:
         text_all = prom.get(url)
     for got, expected in ((text, shown), (text_all, every)):
-        cookies = scrapes.samples(got).get("chrony_authdata_cookies", [])
+        cookies = prom.samples(got).get("chrony_authdata_cookies", [])
         indexes = {labels["source_index"] for labels, _ in cookies}
         assert len(indexes) == len(expected), got

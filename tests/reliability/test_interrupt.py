@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import pytest
 
 from pychrony.sandbox import Sandbox
-from tests.integration.sandboxes import paused, started
+from tests.conftest import paused, started
 
 pytestmark = pytest.mark.reliability
 

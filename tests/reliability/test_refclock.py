@@ -33,7 +33,6 @@ from pychrony import client as c
 from pychrony.libchrony import Chrony, Report
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox, find_chrony_binary
-from tests.cli import scrapes
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
 
@@ -200,7 +199,7 @@ def test_the_cli_prints_every_report(box: Sandbox, command: str) -> None:
 def test_the_exporter_with_the_ntpdata_collector_is_up(box: Sandbox) -> None:
     flags = ("--collector.ntpdata", "--collector.authdata")
     with serving(box.socket_path, *flags) as url:
-        scraped = scrapes.samples(prom.get(url, timeout=10))
+        scraped = prom.samples(prom.get(url, timeout=10))
     assert scraped["chrony_up"] == [({}, 1.0)]
     success = {labels["collector"]: v for labels, v in scraped["chrony_scrape_collector_success"]}
     assert success["ntpdata"] == 1.0

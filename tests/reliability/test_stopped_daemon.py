@@ -31,7 +31,7 @@ import pychrony
 from pychrony import AsyncChronyConnection, ChronyConnection, ChronyTimeoutError
 from pychrony._core.timing import budget
 from pychrony.sandbox import Sandbox
-from tests.integration.sandboxes import paused, started
+from tests.conftest import paused, started
 
 pytestmark = pytest.mark.reliability
 
