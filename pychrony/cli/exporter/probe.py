@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from ..._core.address import port_text, validate_address, validate_port
+from ..._core.address import host_of, validate_address, validate_port
 from ...models.catalog import REPORTS, ReportSpec
 from ..query import Target
 from .collector import ChronyCollector
@@ -97,11 +97,7 @@ def parse_target(text: str) -> ProbeTarget:
     if text.startswith("unix://"):
         raise ValueError(f"target {text!r}: unix:// needs an absolute path")
     validate_port(address)
-    host = address
-    if port_text(address) is not None:
-        host = address.rpartition(":")[0]
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
+    host = host_of(address)
     if not host or any(c in host for c in "[]/ "):
         raise ValueError(f"target {text!r} is not HOST, HOST:PORT, [IPv6]:PORT or a socket path")
     return ProbeTarget(address, host, False)
