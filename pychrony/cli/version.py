@@ -41,24 +41,38 @@ def _libchrony_line() -> str:
         load()
     except ChronyError as exc:
         return f"libchrony: not loadable ({exc.message})"
-    path = _mapped_library("libchrony")
+    path = libchrony_file()
     if path is None:
         return "libchrony: loaded (its file is not visible in /proc/self/maps)"
     version = _pkg_config_version(path)
     if version is None:
         # The copy bundled in a wheel keeps no .pc file: its soname is all it says.
-        match = re.search(r"\.so\.(\d+(?:\.\d+)*)$", path.name)
-        version = f"(soname version {match.group(1)})" if match else "(version not recorded)"
+        soname = soname_version(path)
+        version = f"(soname version {soname})" if soname else "(version not recorded)"
     return f"libchrony {version} ({path})"
 
 
-def _mapped_library(stem: str) -> Path | None:
-    with contextlib.suppress(OSError), open("/proc/self/maps") as maps:
+def libchrony_file() -> Path | None:
+    """The libchrony file this process has mapped, as ``/proc/self/maps`` shows it.
+
+    The system's ``libchrony.so.N...`` or the copy a wheel bundles
+    (``libchrony-HASH.so.N...``); None when libchrony is not loaded (yet).
+    """
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/self/maps", encoding="utf-8", errors="replace") as maps,
+    ):
         for line in maps:
             parts = line.split(maxsplit=5)
-            if len(parts) == 6 and Path(parts[5].strip()).name.startswith(stem):
+            if len(parts) == 6 and Path(parts[5].strip()).name.startswith("libchrony"):
                 return Path(parts[5].strip())
     return None
+
+
+def soname_version(library: Path) -> str | None:
+    """The version a shared object's file name ends with: ``0.0.1`` of ``libchrony.so.0.0.1``."""
+    match = re.search(r"\.so\.(\d+(?:\.\d+)*)$", library.name)
+    return match.group(1) if match else None
 
 
 def _pkg_config_version(library: Path) -> str | None:
