@@ -12,14 +12,13 @@ headers, so they apply to every path, ``/probe`` included.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from .probe import PROBE_PATH
+from .server import WSGIApp
 
 __all__ = ["make_app"]
-
-WSGIApp = Callable[..., Iterable[bytes]]
 
 _LANDING = """<!DOCTYPE html>
 <html lang="en">

@@ -29,7 +29,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -57,7 +57,6 @@ _MIN_BUDGET = 0.05  # seconds: below this no chronyd could answer
 _CACHED_TARGETS = 256  # collectors kept (each target's failure counts); the oldest go
 _SCRAPE_TIMEOUT_HEADER = "HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS"
 
-WSGIApp = Callable[..., Iterable[bytes]]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 

@@ -32,9 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler
 
-__all__ = ["HTTPServer", "Limits", "listen", "raise_file_limit"]
+__all__ = ["HTTPServer", "Limits", "TLSContext", "WSGIApp", "listen", "raise_file_limit"]
 
+#: A WSGI application: what the server runs and the exporter's layers wrap.
 WSGIApp = Callable[..., Iterable[bytes]]
+#: Gives a listener the TLS context to use now (a renewed certificate is
+#: picked up); None for plain HTTP.
+TLSContext = Callable[[], ssl.SSLContext] | None
 
 log = logging.getLogger("pychrony.exporter")
 
@@ -106,9 +110,7 @@ def raise_file_limit() -> int:
 class _Connection:
     __slots__ = ("accepted", "address", "reading_until", "sock", "tls")
 
-    def __init__(
-        self, sock: socket.socket, address: Any, tls: Callable[[], ssl.SSLContext] | None
-    ) -> None:
+    def __init__(self, sock: socket.socket, address: Any, tls: TLSContext) -> None:
         self.sock = sock
         self.address = address
         self.tls = tls
@@ -190,7 +192,7 @@ class HTTPServer:
     def __init__(
         self,
         app: WSGIApp,
-        listeners: Iterable[tuple[socket.socket, Callable[[], ssl.SSLContext] | None]],
+        listeners: Iterable[tuple[socket.socket, TLSContext]],
         limits: Limits,
     ) -> None:
         self.limits = limits
@@ -280,7 +282,7 @@ class HTTPServer:
         self._expire(now)
         self._cut_slow_requests(now)
 
-    def _accept(self, listener: socket.socket, tls: Callable[[], ssl.SSLContext] | None) -> None:
+    def _accept(self, listener: socket.socket, tls: TLSContext) -> None:
         for _ in range(_ACCEPT_BATCH):
             try:
                 sock, address = listener.accept()

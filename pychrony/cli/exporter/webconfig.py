@@ -44,13 +44,13 @@ import ssl
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["WebConfig", "WebConfigError", "load", "protect"]
+from .server import TLSContext, WSGIApp
 
-WSGIApp = Callable[..., Iterable[bytes]]
+__all__ = ["WebConfig", "WebConfigError", "load", "protect"]
 
 log = logging.getLogger("pychrony.exporter")
 
@@ -418,7 +418,7 @@ class _BasicAuth:
             return known and ok
 
 
-def protect(app: WSGIApp, path: str) -> tuple[WSGIApp, Callable[[], ssl.SSLContext] | None]:
+def protect(app: WSGIApp, path: str) -> tuple[WSGIApp, TLSContext]:
     """Wrap ``app`` with the file's authentication and headers; give its TLS context getter.
 
     Whether the listeners speak TLS is decided now, from the file as it is;
