@@ -38,6 +38,7 @@ from ..._core.address import host_of, validate_address, validate_port
 from ...models.catalog import REPORTS, ReportSpec
 from ..query import Target
 from .collector import ChronyCollector
+from .server import plain_response
 
 __all__ = [
     "PROBE_PATH",
@@ -276,18 +277,20 @@ class Prober:
         params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         texts = params.get("target", [])
         if len(texts) != 1 or not texts[0]:
-            return _plain("400 Bad Request", "target parameter is missing\n", start_response)
+            return plain_response(
+                "400 Bad Request", "target parameter is missing\n", start_response
+            )
         try:
             target = parse_target(texts[0])
             reports = self._reports(params.get("collector", []))
         except ValueError as exc:
-            return _plain("400 Bad Request", f"{exc}\n", start_response)
+            return plain_response("400 Bad Request", f"{exc}\n", start_response)
         if not self.allow:
-            return _plain(
+            return plain_response(
                 "403 Forbidden", "no probe target is allowed (--probe.allow)\n", start_response
             )
         if not self.allow.allows(target):
-            return _plain(
+            return plain_response(
                 "403 Forbidden",
                 f"target {texts[0]!r} is not allowed by --probe.allow\n",
                 start_response,
@@ -321,12 +324,3 @@ class _Budgeted:
 
     def collect(self) -> Iterable[Any]:
         return self.collector.collect(self.budget)
-
-
-def _plain(status: str, text: str, start_response: Any) -> list[bytes]:
-    body = text.encode()
-    start_response(
-        status,
-        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
-    )
-    return [body]

@@ -32,7 +32,15 @@ from dataclasses import dataclass
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler
 
-__all__ = ["HTTPServer", "Limits", "TLSContext", "WSGIApp", "listen", "raise_file_limit"]
+__all__ = [
+    "HTTPServer",
+    "Limits",
+    "TLSContext",
+    "WSGIApp",
+    "listen",
+    "plain_response",
+    "raise_file_limit",
+]
 
 #: A WSGI application: what the server runs and the exporter's layers wrap.
 WSGIApp = Callable[..., Iterable[bytes]]
@@ -89,6 +97,16 @@ def listen(host: str, port: int, backlog: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def plain_response(status: str, text: str, start_response: Any) -> list[bytes]:
+    """Answer a WSGI request with ``status`` and a short UTF-8 ``text`` body."""
+    body = text.encode()
+    start_response(
+        status,
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
 
 
 def raise_file_limit() -> int:
