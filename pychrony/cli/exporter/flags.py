@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
 
 from ...models.catalog import REPORTS
 from .logs import LEVELS, LOG_FORMATS
@@ -107,17 +106,14 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host or "0.0.0.0", int(port_text)
 
 
-def _positive_int(what: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
-        return value
-
-    return parse
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -178,7 +174,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     web.add_argument(
         "--web.workers",
         dest="workers",
-        type=_positive_int("a whole number"),
+        type=_positive_int,
         default=_DEFAULT_LIMITS.workers,
         metavar="N",
         help=f"threads serving requests (default {_DEFAULT_LIMITS.workers}); idle "
@@ -196,7 +192,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     web.add_argument(
         "--web.max-connections",
         dest="max_connections",
-        type=_positive_int("a whole number"),
+        type=_positive_int,
         default=_DEFAULT_LIMITS.max_connections,
         metavar="N",
         help=f"connections open at once (default {_DEFAULT_LIMITS.max_connections}); the "
