@@ -347,14 +347,19 @@ def _stamp(paths: Iterable[str]) -> tuple[tuple[int, int, int], ...]:
     return tuple(stamps)
 
 
+def _usable(path: str) -> tuple[WebConfig, ssl.SSLContext | None]:
+    # At start and at every reload alike: a file counts only with its context built.
+    config = load(path)
+    return config, (tls_context(config.tls) if config.tls else None)
+
+
 class _Source:
     """The configuration file as it is now, re-read when it or its files change."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self.config = load(path)
-        self.context = tls_context(self.config.tls) if self.config.tls else None
+        self.config, self.context = _usable(path)
         self._stamp = self._files_stamp()
         self._broken = False
 
@@ -369,8 +374,7 @@ class _Source:
             if stamp != self._stamp:
                 self._stamp = stamp
                 try:
-                    config = load(self.path)
-                    context = tls_context(config.tls) if config.tls else None
+                    config, context = _usable(self.path)
                 except WebConfigError as exc:
                     log.error("web configuration unusable", extra={"fields": {"err": str(exc)}})
                     self._broken = True
