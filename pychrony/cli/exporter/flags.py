@@ -42,6 +42,7 @@ GO_EXPORTER_COLLECTORS = {
     "serverstats": False,
 }
 _DEFAULT_LIMITS = Limits()
+_DEFAULT_SCRAPE_TIMEOUT = 5.0  # seconds, chrony_exporter's --chrony.timeout
 
 _GO_UNITS = {
     "ns": 1e-9,
@@ -134,10 +135,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--chrony.timeout",
         dest="scrape_timeout",
         type=_scrape_timeout,
-        default=5.0,
+        default=_DEFAULT_SCRAPE_TIMEOUT,
         metavar="DURATION",
         help="time a scrape may spend reading chronyd before answering chrony_up 0: "
-        "seconds (3, 0.5) or a Go duration (5s, 500ms, 1m30s); default 5s",
+        "seconds (3, 0.5) or a Go duration (5s, 500ms, 1m30s); "
+        f"default {_DEFAULT_SCRAPE_TIMEOUT:g}s",
     )
     web = parser.add_argument_group("web")
     web.add_argument(
