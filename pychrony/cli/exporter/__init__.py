@@ -199,10 +199,8 @@ def _build(
 
 
 def _protect(app: Any, path: str) -> tuple[Any, TLSContext]:
-    try:
-        from .webconfig import WebConfigError, protect
-    except ImportError:
-        raise _RefusedError(ExitCode.MISSING, f"--web.config.file needs {_WEB_HINT}") from None
+    from .webconfig import WebConfigError, protect  # its third-party imports wait for protect()
+
     try:
         return protect(app, path)
     except ImportError:
