@@ -99,14 +99,14 @@ def _common(only: Collection[str] | None = None) -> _Parser:
         "--timeout",
         type=_number(float, minimum=0, strict=True),
         metavar="S",
-        help="seconds to wait for a reply before resending (default 1)",
+        help=f"seconds to wait for a reply before resending (default {DEFAULT_TIMEOUT:g})",
     )
     option(
         "retries",
         "--retries",
         type=_number(int, minimum=0, strict=False),
         metavar="N",
-        help="resends, each doubling the wait (default 2)",
+        help=f"resends, each doubling the wait (default {DEFAULT_RETRIES})",
     )
     option(
         "max_connections",

@@ -19,7 +19,8 @@ import itertools
 from typing import TYPE_CHECKING
 
 from ..models import SourceStats
-from .status import NEVER, human_seconds
+from ..models.units import NEVER
+from .status import human_seconds
 
 if TYPE_CHECKING:
     from .check import Reading

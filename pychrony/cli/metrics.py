@@ -36,7 +36,7 @@ from ..models._convert import ref_id_name
 from ..models._declare import FieldSource, field_source, field_unit
 from ..models.catalog import ReportSpec
 from ..models.units import Unit
-from .values import plain
+from .values import plain, records_of
 
 __all__ = ["COMPATIBLE", "Namer", "families"]
 
@@ -579,7 +579,7 @@ def families(
     compatible = COMPATIBLE.get(spec.name)
     if compatible is not None:
         return compatible(value, namer)
-    records = list(value) if spec.many else [value]
+    records = records_of(spec, value)
     if sources_peer and spec.name == "ntpdata":
         return itertools.chain(
             generic_families(spec, records, namer), sources_peer_families(records, namer)

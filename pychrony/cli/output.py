@@ -55,11 +55,10 @@ def present(
     """
     if len(outcomes) == 1 and not outcomes[0].ok:
         return ""
-    if fmt == "json" and stamp is not None:
-        logged = [(o.label, view.document(o.value) if o.ok else None, o.error) for o in outcomes]
-        return render_json_lines(logged, stamp)
     if fmt == "json":
         docs = [(o.label, view.document(o.value) if o.ok else None, o.error) for o in outcomes]
+        if stamp is not None:
+            return render_json_lines(docs, stamp)
         return render_json(docs, compact=compact)
     if fmt == "csv":
         tables = [(o.label, view.rows(o.value) if o.ok else []) for o in outcomes]

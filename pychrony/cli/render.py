@@ -63,16 +63,16 @@ class Block:
 
 
 def cell(value: Plain) -> str:
-    """A plain value as a table cell."""
+    """A block's value as a table cell.
+
+    Report values arrive as text already formatted by unit
+    (:func:`pychrony.cli.display.human`); what else a block holds (the
+    ``reports`` table) is text, a count, a yes/no, or nothing.
+    """
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        # A value with no declared unit: a few significant digits, no exponent.
-        return f"{value:.3f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.9f}"
-    if isinstance(value, list):
-        return ",".join(cell(v) for v in value)
     return str(value)
 
 

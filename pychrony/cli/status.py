@@ -13,12 +13,11 @@ from typing import Any, ClassVar
 
 from ..connection import ChronyConnection
 from ..models import Source, TrackingStatus
+from ..models.units import NEVER
 from .render import Block
 from .values import Plain, listed, record_dict
 
 __all__ = ["Overview", "StatusView", "human_seconds", "reachable", "selectable"]
-
-NEVER = 0xFFFFFFFF  # last_sample_ago when a source never gave a sample
 
 
 def reachable(sources: Sequence[Source]) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .._core.address import host_of, port_text
 from .._core.hints import cli_message
 from ..connection import ChronyConnection
 from ..exceptions import ChronyError, ChronyTimeoutError
@@ -29,6 +30,7 @@ __all__ = ["add_version_option", "version_lines"]
 # How long --version may wait for chronyd, in all: one short try, no resend.
 _PROBE_TIMEOUT = 0.3
 _UNREPORTED = "not reported over the command protocol"
+_COMMAND_PORT = 323  # chronyd's, where an address gives no port
 
 
 def _libchrony_line() -> str:
@@ -39,24 +41,38 @@ def _libchrony_line() -> str:
         load()
     except ChronyError as exc:
         return f"libchrony: not loadable ({exc.message})"
-    path = _mapped_library("libchrony")
+    path = libchrony_file()
     if path is None:
         return "libchrony: loaded (its file is not visible in /proc/self/maps)"
     version = _pkg_config_version(path)
     if version is None:
         # The copy bundled in a wheel keeps no .pc file: its soname is all it says.
-        match = re.search(r"\.so\.(\d+(?:\.\d+)*)$", path.name)
-        version = f"(soname version {match.group(1)})" if match else "(version not recorded)"
+        soname = soname_version(path)
+        version = f"(soname version {soname})" if soname else "(version not recorded)"
     return f"libchrony {version} ({path})"
 
 
-def _mapped_library(stem: str) -> Path | None:
-    with contextlib.suppress(OSError), open("/proc/self/maps") as maps:
+def libchrony_file() -> Path | None:
+    """The libchrony file this process has mapped, as ``/proc/self/maps`` shows it.
+
+    The system's ``libchrony.so.N...`` or the copy a wheel bundles
+    (``libchrony-HASH.so.N...``); None when libchrony is not loaded (yet).
+    """
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/self/maps", encoding="utf-8", errors="replace") as maps,
+    ):
         for line in maps:
             parts = line.split(maxsplit=5)
-            if len(parts) == 6 and Path(parts[5].strip()).name.startswith(stem):
+            if len(parts) == 6 and Path(parts[5].strip()).name.startswith("libchrony"):
                 return Path(parts[5].strip())
     return None
+
+
+def soname_version(library: Path) -> str | None:
+    """The version a shared object's file name ends with: ``0.0.1`` of ``libchrony.so.0.0.1``."""
+    match = re.search(r"\.so\.(\d+(?:\.\d+)*)$", library.name)
+    return match.group(1) if match else None
 
 
 def _pkg_config_version(library: Path) -> str | None:
@@ -74,24 +90,15 @@ def _socket_inodes(address: str) -> set[str]:
     """Inodes of the local sockets chronyd serves ``address`` on (empty if not local)."""
     if address.startswith("/"):
         return _unix_inodes(address)
-    host, port = _host_and_port(address)
     try:
-        ip = ipaddress.ip_address(host)
+        ip = ipaddress.ip_address(host_of(address))
     except ValueError:
         return set()  # a host name: chronyd may be anywhere
     if not ip.is_loopback:
         return set()
-    return _udp_inodes(ip, port)
-
-
-def _host_and_port(address: str) -> tuple[str, int]:
-    """Split ``IP``, ``IP:PORT``, ``[IPv6]`` or ``[IPv6]:PORT`` (chronyd's port is 323)."""
-    match = re.fullmatch(r"\[([^\]]*)\](?::(\d+))?|([^:]*)(?::(\d+))?", address)
-    if match is None:  # a bare IPv6 address: colons but no brackets
-        return address, 323
-    host = match.group(1) if match.group(1) is not None else match.group(3)
-    port = match.group(2) or match.group(4)
-    return host, int(port) if port else 323
+    # The address answered, so its port (if any) passed validate_port: digits.
+    port = port_text(address)
+    return _udp_inodes(ip, int(port) if port else _COMMAND_PORT)
 
 
 def _unix_inodes(path: str) -> set[str]:

@@ -29,9 +29,8 @@ import logging
 import os
 import signal
 import socket
-import ssl
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -43,7 +42,7 @@ from .flags import DEFAULT_COLLECTORS, DEFAULT_LISTEN, add_arguments, parse_list
 from .logs import setup_logging
 from .names import ReverseNames
 from .probe import ProbeAllow, Prober, parse_allow
-from .server import HTTPServer, Limits, listen, raise_file_limit
+from .server import HTTPServer, Limits, TLSContext, listen, raise_file_limit
 
 __all__ = ["DEFAULT_COLLECTORS", "HELP", "ChronyCollector", "add_arguments", "parse_listen", "run"]
 
@@ -56,8 +55,6 @@ _REQUEST_GRACE = 0.5
 _READ_GRACE = 0.3
 
 log = logging.getLogger("pychrony.exporter")
-
-TLSContext = Callable[[], ssl.SSLContext] | None
 
 
 def _systemd_sockets() -> list[socket.socket]:
@@ -202,10 +199,8 @@ def _build(
 
 
 def _protect(app: Any, path: str) -> tuple[Any, TLSContext]:
-    try:
-        from .webconfig import WebConfigError, protect
-    except ImportError:
-        raise _RefusedError(ExitCode.MISSING, f"--web.config.file needs {_WEB_HINT}") from None
+    from .webconfig import WebConfigError, protect  # its third-party imports wait for protect()
+
     try:
         return protect(app, path)
     except ImportError:

@@ -12,14 +12,13 @@ headers, so they apply to every path, ``/probe`` included.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from .probe import PROBE_PATH
+from .server import WSGIApp, plain_response
 
 __all__ = ["make_app"]
-
-WSGIApp = Callable[..., Iterable[bytes]]
 
 _LANDING = """<!DOCTYPE html>
 <html lang="en">
@@ -29,7 +28,7 @@ _LANDING = """<!DOCTYPE html>
 <p>Prometheus metrics of chronyd, read afresh at every scrape.</p>
 <ul>
 <li><a href="{path}">Metrics</a></li>
-<li>Probes of other chronyds: <code>/probe?target=ADDRESS</code> ({probes})</li>
+<li>Probes of other chronyds: <code>/probe?target=ADDRESS</code> (allowed by --probe.allow)</li>
 <li><a href="https://chrony-project.org/">chrony</a></li>
 </ul>
 <p>pychrony {version}</p>
@@ -38,25 +37,15 @@ _LANDING = """<!DOCTYPE html>
 """
 
 
-def _plain(status: str, body: bytes, start_response: Any) -> list[bytes]:
-    start_response(
-        status,
-        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
-    )
-    return [body]
-
-
-def make_app(
-    registry: Any, telemetry_path: str, version: str, probe: WSGIApp | None = None
-) -> WSGIApp:
+def make_app(registry: Any, telemetry_path: str, version: str, probe: WSGIApp) -> WSGIApp:
     """The exporter's WSGI application.
 
     Args:
         registry: the prometheus_client registry to serve.
         telemetry_path: where the metrics are (``/metrics``).
         version: shown on the landing page.
-        probe: the application of ``/probe``; None answers it 403 (no
-            target is allowed).
+        probe: the application of ``/probe`` (:class:`.probe.Prober`, which
+            answers 403 itself while ``--probe.allow`` allows nothing).
     """
     from prometheus_client import make_wsgi_app
 
@@ -64,7 +53,6 @@ def make_app(
     landing = _LANDING.format(
         path=html.escape(telemetry_path, quote=True),
         version=html.escape(version),
-        probes="allowed by --probe.allow" if probe is not None else "none allowed",
     ).encode()
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -73,10 +61,6 @@ def make_app(
             result: Iterable[bytes] = metrics(environ, start_response)
             return result
         if path == PROBE_PATH:
-            if probe is None:
-                return _plain(
-                    "403 Forbidden", b"no probe target is allowed (--probe.allow)\n", start_response
-                )
             return probe(environ, start_response)
         if path == "/":
             start_response(
@@ -87,6 +71,6 @@ def make_app(
                 ],
             )
             return [landing]
-        return _plain("404 Not Found", b"404 page not found\n", start_response)
+        return plain_response("404 Not Found", "404 page not found\n", start_response)
 
     return app

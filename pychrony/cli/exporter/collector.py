@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import platform
 import threading
 import time
@@ -25,6 +24,7 @@ from ...models.catalog import ReportSpec
 from ...report_results import ReportResults, fetch_many
 from ..query import Target, one_line
 from ..values import listed, listed_auth
+from ..version import libchrony_file, soname_version
 from .names import ReverseNames
 
 if TYPE_CHECKING:
@@ -41,31 +41,19 @@ def libchrony_version() -> str:
     """The loaded libchrony's file version (``0.0.1`` of ``libchrony.so.0.0.1``).
 
     libchrony has no version call; the shared object's real file name is the
-    one version on the machine. Empty when libchrony is not loaded (yet).
+    one version on the machine (:func:`pychrony.cli.version.libchrony_file`).
+    Empty when libchrony is not loaded (yet).
     """
     global _libchrony_version
     if _libchrony_version is None:
-        found = _loaded_libchrony()
-        if not found:
+        path = libchrony_file()
+        if path is None:
             return ""
-        _libchrony_version = found
+        _libchrony_version = soname_version(path) or "unknown"
     return _libchrony_version
 
 
 _libchrony_version: str | None = None
-
-
-def _loaded_libchrony() -> str:
-    try:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            for line in maps:
-                parts = line.split()
-                if len(parts) >= 6 and os.path.basename(parts[5]).startswith("libchrony.so"):
-                    real = os.path.basename(os.path.realpath(parts[5]))
-                    return real.removeprefix("libchrony.so").lstrip(".") or "unknown"
-    except OSError:
-        pass
-    return ""
 
 
 class ChronyCollector:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
 
 from ...models.catalog import REPORTS
 from .logs import LEVELS, LOG_FORMATS
@@ -43,6 +42,7 @@ GO_EXPORTER_COLLECTORS = {
     "serverstats": False,
 }
 _DEFAULT_LIMITS = Limits()
+_DEFAULT_SCRAPE_TIMEOUT = 5.0  # seconds, chrony_exporter's --chrony.timeout
 
 _GO_UNITS = {
     "ns": 1e-9,
@@ -107,17 +107,14 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host or "0.0.0.0", int(port_text)
 
 
-def _positive_int(what: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
-        return value
-
-    return parse
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -138,10 +135,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--chrony.timeout",
         dest="scrape_timeout",
         type=_scrape_timeout,
-        default=5.0,
+        default=_DEFAULT_SCRAPE_TIMEOUT,
         metavar="DURATION",
         help="time a scrape may spend reading chronyd before answering chrony_up 0: "
-        "seconds (3, 0.5) or a Go duration (5s, 500ms, 1m30s); default 5s",
+        "seconds (3, 0.5) or a Go duration (5s, 500ms, 1m30s); "
+        f"default {_DEFAULT_SCRAPE_TIMEOUT:g}s",
     )
     web = parser.add_argument_group("web")
     web.add_argument(
@@ -178,7 +176,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     web.add_argument(
         "--web.workers",
         dest="workers",
-        type=_positive_int("a whole number"),
+        type=_positive_int,
         default=_DEFAULT_LIMITS.workers,
         metavar="N",
         help=f"threads serving requests (default {_DEFAULT_LIMITS.workers}); idle "
@@ -196,7 +194,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     web.add_argument(
         "--web.max-connections",
         dest="max_connections",
-        type=_positive_int("a whole number"),
+        type=_positive_int,
         default=_DEFAULT_LIMITS.max_connections,
         metavar="N",
         help=f"connections open at once (default {_DEFAULT_LIMITS.max_connections}); the "

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
 from typing import Any, TextIO
+
+from ..display import timestamp
 
 __all__ = ["LEVELS", "LOG_FORMATS", "setup_logging"]
 
@@ -29,9 +30,7 @@ LOG_FORMATS = ("logfmt", "json")
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "time": datetime.fromtimestamp(record.created, timezone.utc)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z"),
+        "time": timestamp(record.created),
         "level": _LEVEL_NAMES.get(record.levelno, "ERROR"),
         "msg": record.getMessage(),
     }

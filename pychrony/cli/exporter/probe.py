@@ -29,15 +29,16 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from ..._core.address import port_text, validate_address, validate_port
+from ..._core.address import host_of, validate_address, validate_port
 from ...models.catalog import REPORTS, ReportSpec
 from ..query import Target
 from .collector import ChronyCollector
+from .server import plain_response
 
 __all__ = [
     "PROBE_PATH",
@@ -57,7 +58,6 @@ _MIN_BUDGET = 0.05  # seconds: below this no chronyd could answer
 _CACHED_TARGETS = 256  # collectors kept (each target's failure counts); the oldest go
 _SCRAPE_TIMEOUT_HEADER = "HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS"
 
-WSGIApp = Callable[..., Iterable[bytes]]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -97,11 +97,7 @@ def parse_target(text: str) -> ProbeTarget:
     if text.startswith("unix://"):
         raise ValueError(f"target {text!r}: unix:// needs an absolute path")
     validate_port(address)
-    host = address
-    if port_text(address) is not None:
-        host = address.rpartition(":")[0]
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
+    host = host_of(address)
     if not host or any(c in host for c in "[]/ "):
         raise ValueError(f"target {text!r} is not HOST, HOST:PORT, [IPv6]:PORT or a socket path")
     return ProbeTarget(address, host, False)
@@ -281,18 +277,20 @@ class Prober:
         params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         texts = params.get("target", [])
         if len(texts) != 1 or not texts[0]:
-            return _plain("400 Bad Request", "target parameter is missing\n", start_response)
+            return plain_response(
+                "400 Bad Request", "target parameter is missing\n", start_response
+            )
         try:
             target = parse_target(texts[0])
             reports = self._reports(params.get("collector", []))
         except ValueError as exc:
-            return _plain("400 Bad Request", f"{exc}\n", start_response)
+            return plain_response("400 Bad Request", f"{exc}\n", start_response)
         if not self.allow:
-            return _plain(
+            return plain_response(
                 "403 Forbidden", "no probe target is allowed (--probe.allow)\n", start_response
             )
         if not self.allow.allows(target):
-            return _plain(
+            return plain_response(
                 "403 Forbidden",
                 f"target {texts[0]!r} is not allowed by --probe.allow\n",
                 start_response,
@@ -326,12 +324,3 @@ class _Budgeted:
 
     def collect(self) -> Iterable[Any]:
         return self.collector.collect(self.budget)
-
-
-def _plain(status: str, text: str, start_response: Any) -> list[bytes]:
-    body = text.encode()
-    start_response(
-        status,
-        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
-    )
-    return [body]

@@ -32,9 +32,21 @@ from dataclasses import dataclass
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler
 
-__all__ = ["HTTPServer", "Limits", "listen", "raise_file_limit"]
+__all__ = [
+    "HTTPServer",
+    "Limits",
+    "TLSContext",
+    "WSGIApp",
+    "listen",
+    "plain_response",
+    "raise_file_limit",
+]
 
+#: A WSGI application: what the server runs and the exporter's layers wrap.
 WSGIApp = Callable[..., Iterable[bytes]]
+#: Gives a listener the TLS context to use now (a renewed certificate is
+#: picked up); None for plain HTTP.
+TLSContext = Callable[[], ssl.SSLContext] | None
 
 log = logging.getLogger("pychrony.exporter")
 
@@ -87,6 +99,16 @@ def listen(host: str, port: int, backlog: int) -> socket.socket:
     return sock
 
 
+def plain_response(status: str, text: str, start_response: Any) -> list[bytes]:
+    """Answer a WSGI request with ``status`` and a short UTF-8 ``text`` body."""
+    body = text.encode()
+    start_response(
+        status,
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
 def raise_file_limit() -> int:
     """Raise the soft limit on open files to the hard one (as Go programs do); return it.
 
@@ -106,9 +128,7 @@ def raise_file_limit() -> int:
 class _Connection:
     __slots__ = ("accepted", "address", "reading_until", "sock", "tls")
 
-    def __init__(
-        self, sock: socket.socket, address: Any, tls: Callable[[], ssl.SSLContext] | None
-    ) -> None:
+    def __init__(self, sock: socket.socket, address: Any, tls: TLSContext) -> None:
         self.sock = sock
         self.address = address
         self.tls = tls
@@ -190,7 +210,7 @@ class HTTPServer:
     def __init__(
         self,
         app: WSGIApp,
-        listeners: Iterable[tuple[socket.socket, Callable[[], ssl.SSLContext] | None]],
+        listeners: Iterable[tuple[socket.socket, TLSContext]],
         limits: Limits,
     ) -> None:
         self.limits = limits
@@ -280,7 +300,7 @@ class HTTPServer:
         self._expire(now)
         self._cut_slow_requests(now)
 
-    def _accept(self, listener: socket.socket, tls: Callable[[], ssl.SSLContext] | None) -> None:
+    def _accept(self, listener: socket.socket, tls: TLSContext) -> None:
         for _ in range(_ACCEPT_BATCH):
             try:
                 sock, address = listener.accept()

@@ -44,13 +44,13 @@ import ssl
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["WebConfig", "WebConfigError", "load", "protect"]
+from .server import TLSContext, WSGIApp
 
-WSGIApp = Callable[..., Iterable[bytes]]
+__all__ = ["WebConfig", "WebConfigError", "load", "protect"]
 
 log = logging.getLogger("pychrony.exporter")
 
@@ -347,14 +347,19 @@ def _stamp(paths: Iterable[str]) -> tuple[tuple[int, int, int], ...]:
     return tuple(stamps)
 
 
+def _usable(path: str) -> tuple[WebConfig, ssl.SSLContext | None]:
+    # At start and at every reload alike: a file counts only with its context built.
+    config = load(path)
+    return config, (tls_context(config.tls) if config.tls else None)
+
+
 class _Source:
     """The configuration file as it is now, re-read when it or its files change."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self.config = load(path)
-        self.context = tls_context(self.config.tls) if self.config.tls else None
+        self.config, self.context = _usable(path)
         self._stamp = self._files_stamp()
         self._broken = False
 
@@ -369,8 +374,7 @@ class _Source:
             if stamp != self._stamp:
                 self._stamp = stamp
                 try:
-                    config = load(self.path)
-                    context = tls_context(config.tls) if config.tls else None
+                    config, context = _usable(self.path)
                 except WebConfigError as exc:
                     log.error("web configuration unusable", extra={"fields": {"err": str(exc)}})
                     self._broken = True
@@ -418,7 +422,7 @@ class _BasicAuth:
             return known and ok
 
 
-def protect(app: WSGIApp, path: str) -> tuple[WSGIApp, Callable[[], ssl.SSLContext] | None]:
+def protect(app: WSGIApp, path: str) -> tuple[WSGIApp, TLSContext]:
     """Wrap ``app`` with the file's authentication and headers; give its TLS context getter.
 
     Whether the listeners speak TLS is decided now, from the file as it is;
