@@ -9,6 +9,7 @@ decides how to report them (``check`` must answer UNKNOWN, not the usage code).
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, NoReturn, Protocol
 
@@ -59,6 +60,9 @@ def _number(
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        # float() takes "inf" and "nan": a wait of either never ends or never waits.
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
         if value < minimum or (strict and value == minimum):
             bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
             raise argparse.ArgumentTypeError(f"must be {bound}: {text!r}")
