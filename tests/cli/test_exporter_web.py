@@ -7,6 +7,7 @@ import base64
 import datetime
 import http.client
 import ipaddress
+import os
 import ssl
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from pychrony.cli.exitcodes import ExitCode
 from pychrony.sandbox import Sandbox
 from tests.helpers.exporter_process import Exporter, running
 
@@ -263,6 +265,35 @@ def test_an_unusable_web_config_is_a_usage_error(tmp_path: Path, text: str, mess
     )
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
+    assert proc.stderr.count("\n") == 1
+
+
+def test_users_without_bcrypt_refuse_the_start(tmp_path: Path) -> None:
+    # A bcrypt that cannot be imported, ahead of the real one on the path.
+    (tmp_path / "bcrypt").mkdir()
+    (tmp_path / "bcrypt" / "__init__.py").write_text("raise ImportError('no bcrypt here')\n")
+    config = tmp_path / "web.yml"
+    config.write_text(f"basic_auth_users:\n  prometheus: {HASH}\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pychrony",
+            "-a",
+            "127.0.0.1",
+            "exporter",
+            "--listen",
+            "127.0.0.1:0",
+            f"--web.config.file={config}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert proc.returncode == ExitCode.MISSING, proc.stderr
+    assert "bcrypt" in proc.stderr
     assert proc.stderr.count("\n") == 1
 
 

@@ -255,6 +255,10 @@ def _headers(section: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def _users(section: Mapping[str, Any]) -> dict[str, bytes]:
+    if section:
+        # Checked with the file, so a missing bcrypt refuses the start (or the
+        # reload) rather than failing every request later.
+        import bcrypt  # noqa: F401
     users = {}
     for name, hashed in section.items():
         if not isinstance(name, str) or not isinstance(hashed, str) or not _BCRYPT.match(hashed):
@@ -268,6 +272,7 @@ def load(path: str) -> WebConfig:
 
     Raises:
         WebConfigError: unreadable, not YAML, an unknown key or a bad value.
+        ImportError: PyYAML is missing, or bcrypt for ``basic_auth_users``.
     """
     import yaml
 
@@ -375,7 +380,7 @@ class _Source:
                 self._stamp = stamp
                 try:
                     config, context = _usable(self.path)
-                except WebConfigError as exc:
+                except (WebConfigError, ImportError) as exc:
                     log.error("web configuration unusable", extra={"fields": {"err": str(exc)}})
                     self._broken = True
                 else:
@@ -430,6 +435,7 @@ def protect(app: WSGIApp, path: str) -> tuple[WSGIApp, TLSContext]:
 
     Raises:
         WebConfigError: the file cannot be used.
+        ImportError: a package the file needs is missing (see :func:`load`).
     """
     source = _Source(path)
     auth = _BasicAuth()
