@@ -62,8 +62,8 @@ _LIVE: weakref.WeakSet[Retirable] = weakref.WeakSet()
 _LIVE_LOCK = threading.Lock()
 _EXITING = threading.Event()
 _CLEANED = threading.Event()
-# Readable from the moment exit begins: the blocking driver polls it beside
-# the socket, so calls in flight end at once instead of at their deadline.
+# Readable from the moment exit begins: the C exchange polls it beside the
+# socket, so calls in flight end at once instead of at their deadline.
 _WAKE_READ, _WAKE_WRITE = _wake_pipe()
 
 

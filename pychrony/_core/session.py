@@ -15,12 +15,11 @@ of many records cannot take longer than one request could.
 The protocol is written once, as *steps*: a generator that sends requests,
 processes replies, resends, reopens a stale socket and maps errors, and yields
 a :class:`Wait` ("resume me when this fd is readable, or at this instant")
-whenever it needs the socket. A driver only waits:
-:func:`pychrony.aio.drive_async` with ``loop.add_reader`` for
-:class:`~pychrony.AsyncChronyConnection`, :func:`drive_blocking` with
-``poll``. A blocking call (:class:`~pychrony.ChronyConnection`, the generic
-layer) runs the same exchange in C instead, which waits itself
-(:class:`Call`)::
+whenever it needs the socket. The driver,
+:func:`pychrony.aio.drive_async`, only waits, with ``loop.add_reader``, for
+:class:`~pychrony.AsyncChronyConnection`. A blocking call
+(:class:`~pychrony.ChronyConnection`, the generic layer) runs the same
+exchange in C instead, which waits itself (:class:`Call`)::
 
     call = session.records_steps("sources")    # validates the name now
     raw = session.run(call, "sources report")   # blocking, within one budget
@@ -30,14 +29,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import math
 import os
-import select
 import threading
 import time
 import weakref
 from collections.abc import Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, NoReturn, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, NoReturn, TypeVar, overload
 
 from .. import _native
 from ..exceptions import (
@@ -97,7 +94,6 @@ __all__ = [
     "Steps",
     "Wait",
     "budget",
-    "drive_blocking",
     "validate_timing",
 ]
 
@@ -127,9 +123,6 @@ _CHRONYD_MAX_SOURCES = 1 << 16
 # Seconds beyond a call's budget that exit waits for it: a call that times out
 # ends at its deadline and still has to close its socket.
 _RETIRE_GRACE = 0.5
-
-# The longest single poll() of the blocking driver, in seconds.
-_POLL_SLICE = 3600.0
 
 # The C exchange's record buffer per session: its first size (a tracking
 # record needs under 1 KiB), and the most it grows to when a report does not
@@ -185,8 +178,8 @@ class Call(Generic[T]):
     """One call's work for either driver: steps, and a blocking run in C.
 
     Calling it builds the call's :data:`Steps` for a deadline (what the
-    asyncio driver and :func:`drive_blocking` run); :meth:`Session.run` calls
-    :attr:`blocking` instead, which lets C wait for the socket.
+    asyncio driver runs); :meth:`Session.run` calls :attr:`blocking`
+    instead, which lets C wait for the socket.
     """
 
     __slots__ = ("blocking", "steps")
@@ -516,9 +509,9 @@ class Session:
 
     # -- requests ------------------------------------------------------------
     #
-    # Each request is a generator of protocol steps (see :class:`Wait`) so the
-    # same code serves the blocking driver below and the asyncio driver of
-    # :mod:`pychrony.aio`: the drivers only wait, the steps do everything else.
+    # Each request is a generator of protocol steps (see :class:`Wait`) for the
+    # asyncio driver of :mod:`pychrony.aio`, which only waits: the steps do
+    # everything else. A blocking call runs the same exchange in C (Call).
 
     def deadline(self) -> float:
         """The monotonic time by which a call starting now must end."""
@@ -967,36 +960,6 @@ class Wait(NamedTuple):
     def sleeps(self) -> bool:
         """Whether this is a plain wait until ``until`` with no socket to watch (``fd`` -1)."""
         return self.fd < 0
-
-
-def drive_blocking(steps: Steps[T]) -> T:
-    """Run ``steps`` to completion, waiting on the socket with :func:`select.poll`."""
-    poller: Any = None
-    polled_fd = -1
-    try:
-        wait = next(steps)
-        while True:
-            if wait.sleeps:
-                # Sleep, but wake when exit begins (select: the pipe's fd is low).
-                pause = max(0.0, min(wait.until - time.monotonic(), _POLL_SLICE))
-                select.select([lifecycle.wake_fd()], [], [], pause)
-                wait = steps.send(False)
-                continue
-            if wait.fd != polled_fd:  # the first wait, or a new socket after a reopen
-                poller = select.poll()
-                poller.register(wait.fd, select.POLLIN)
-                poller.register(lifecycle.wake_fd(), select.POLLIN)
-                polled_fd = wait.fd
-            remaining = wait.until - time.monotonic()
-            # poll() takes a C int of milliseconds: wait a long deadline in slices
-            # (the steps wait again while time remains).
-            wait_ms = max(1, math.ceil(min(remaining, _POLL_SLICE) * 1000))
-            readable = remaining > 0 and any(fd == wait.fd for fd, _ in poller.poll(wait_ms))
-            wait = steps.send(readable)
-    except StopIteration as done:
-        return cast(T, done.value)
-    finally:
-        steps.close()  # interrupted mid-wait: let the steps reset the session
 
 
 def _stale_socket(code: int, os_errno: int) -> bool:

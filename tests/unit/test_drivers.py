@@ -1,16 +1,15 @@
-"""The blocking and asyncio drivers of the core's protocol steps, on a socketpair."""
+"""The asyncio driver of the core's protocol steps, on a socketpair."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import socket
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from pychrony._core.session import Steps, Wait, drive_blocking
+from pychrony._core.session import Steps, Wait
 from pychrony.aio import _Turns, drive_async
 
 
@@ -31,23 +30,6 @@ def two_waits(fd: int, wait: float, log: list[object]) -> Steps[str]:
         log.append("closed")
         raise
     return "done"
-
-
-def test_blocking_driver_reports_readable_and_timeout(pair: tuple[socket.socket, ...]) -> None:
-    a, b = pair
-    log: list[object] = []
-    b.send(b"x")
-    start = time.monotonic()
-    assert drive_blocking(two_waits(a.fileno(), 0.05, log)) == "done"
-    # Still readable (nobody read it): True twice, promptly.
-    assert log == [True, True]
-    assert time.monotonic() - start < 0.05
-    a.recv(1)
-    log.clear()
-    start = time.monotonic()
-    assert drive_blocking(two_waits(a.fileno(), 0.05, log)) == "done"
-    assert log == [False, False]
-    assert time.monotonic() - start >= 0.09
 
 
 def test_async_driver_reports_readable_and_timeout(pair: tuple[socket.socket, ...]) -> None:
@@ -124,37 +106,10 @@ def test_turn_waiters_give_up_at_their_timeout_and_are_not_stranded() -> None:
     asyncio.run(main())
 
 
-def test_blocking_driver_closes_steps_when_interrupted(pair: tuple[socket.socket, ...]) -> None:
-    a, _ = pair
-    log: list[object] = []
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, 0.05)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            drive_blocking(two_waits(a.fileno(), 5.0, log))
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    # The steps saw the interruption, so a real session would have been reset.
-    assert log == ["closed"]
-
-
 def sleeps_once(delay: float, log: list[object]) -> Steps[str]:
     """A plain wait with no socket (fd -1), as the core yields after a send that would block."""
     log.append((yield Wait(-1, time.monotonic() + delay)))
     return "slept"
-
-
-def test_blocking_driver_sleeps_through_a_wait_without_a_socket() -> None:
-    log: list[object] = []
-    start = time.monotonic()
-    assert drive_blocking(sleeps_once(0.05, log)) == "slept"
-    assert log == [False]
-    assert time.monotonic() - start >= 0.05
 
 
 def test_async_driver_sleeps_through_a_wait_without_a_socket() -> None:
