@@ -62,6 +62,15 @@ _INSTALL_HINT = (
 )
 
 
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a chronyd sent SIGTERM; kill it if it has not gone in 5 s."""
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 class SandboxError(RuntimeError):
     """The sandbox could not be started (missing chronyd, daemon failure, timeout)."""
 
@@ -368,11 +377,7 @@ class Sandbox:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         for proc in self._procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+            _reap(proc)
         self._procs.clear()
         self._names.clear()
         if self._own_directory and self.directory is not None:
@@ -385,7 +390,7 @@ class Sandbox:
             self._names.pop()
             client = self._procs.pop()
             client.send_signal(signal.SIGTERM)
-            client.wait(timeout=5)
+            _reap(client)
 
     def start_client(self) -> None:
         """Start the client chronyd again after :meth:`stop_client`."""

@@ -7,12 +7,15 @@ chronyd's own client before any pychrony code is trusted with it.
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pychrony.sandbox import Sandbox
+from tests.conftest import started
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +67,14 @@ def test_pids_name_the_running_daemons_server_first(deployment: Sandbox) -> None
     for pid, config in ((server, "server.conf"), (client, "client.conf")):
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         assert any(arg.endswith(config.encode()) for arg in command), (pid, command)
+
+
+def test_stop_client_kills_a_client_that_ignores_sigterm(native: None) -> None:
+    # A stopped process cannot act on SIGTERM; only the kill after the wait ends it.
+    with started(Sandbox(sources=1, unreachable_sources=0, smoothing=False)) as box:
+        _, pid = box.pids
+        os.kill(pid, signal.SIGSTOP)
+        box.stop_client()
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # reaped, not merely signalled
+        assert len(box.pids) == 1  # the server alone is left to stop
