@@ -18,6 +18,7 @@ from pychrony.cli.exporter.flags import chrony_address, go_duration
 from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import get, running
+from tests.helpers.silent import silent_port
 
 
 @pytest.mark.parametrize(
@@ -156,11 +157,8 @@ def test_failed_collectors_are_logged_and_counted(sandbox: Sandbox) -> None:
 
 
 def test_a_silent_chronyd_counts_every_collector_as_failed() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
-        silent.bind(("127.0.0.1", 0))
-        address = f"127.0.0.1:{silent.getsockname()[1]}"
-        with running(address, "--chrony.timeout=300ms") as exporter:
-            status, body = get(exporter.port)
+    with silent_port() as address, running(address, "--chrony.timeout=300ms") as exporter:
+        status, body = get(exporter.port)
     assert status == 200
     samples = prom.samples(body)
     assert samples["chrony_up"] == [({}, 0.0)]
