@@ -10,6 +10,7 @@ import platform
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -17,7 +18,8 @@ import pychrony
 from pychrony.cli.exporter.flags import chrony_address, go_duration
 from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
-from tests.helpers.exporter_process import get, running
+from tests.helpers.exporter_process import START_TIMEOUT, get, running
+from tests.helpers.pipes import read_line
 from tests.helpers.silent import silent_port
 
 
@@ -75,7 +77,8 @@ def test_a_chrony_exporter_command_line_runs_unchanged(sandbox: Sandbox) -> None
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     try:
-        lines = [json.loads(proc.stderr.readline()) for _ in range(2)]
+        deadline = time.monotonic() + START_TIMEOUT
+        lines = [json.loads(read_line(proc.stderr.fileno(), deadline)) for _ in range(2)]
         urls = [line["url"] for line in lines]
         assert [u.split(":")[0] for u in urls] == ["http", "http"]
         assert "[::1]" in urls[1]
@@ -187,7 +190,8 @@ def test_bad_values_are_usage_errors(flag: str, message: str | None) -> None:
         command += ["--listen", "127.0.0.1:0"]
         proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
         assert proc.stderr is not None
-        assert "Listening on" in proc.stderr.readline()
+        line = read_line(proc.stderr.fileno(), time.monotonic() + START_TIMEOUT)
+        assert "Listening on" in line, line
         proc.terminate()
         assert proc.wait(timeout=10) == 0
         proc.stderr.close()
@@ -222,7 +226,7 @@ def test_systemd_socket_activation(sandbox: Sandbox) -> None:
     listener.close()
     assert proc.stderr is not None
     try:
-        line = proc.stderr.readline()
+        line = read_line(proc.stderr.fileno(), time.monotonic() + START_TIMEOUT)
         assert f"127.0.0.1:{port}" in line, line
         status, body = get(port)
         assert status == 200
