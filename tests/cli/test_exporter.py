@@ -3,7 +3,6 @@ real Prometheus server whose HTTP API gives the metric back."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
+from tests.helpers.silent import silent_port
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +70,7 @@ def test_promtool_accepts_a_scrape(exporter: str) -> None:
 
 
 def test_a_silent_chronyd_still_gets_an_answer_within_the_scrape_timeout() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
-        silent.bind(("127.0.0.1", 0))  # bound, never read: requests vanish
-        address = f"127.0.0.1:{silent.getsockname()[1]}"
+    with silent_port() as address:
         registry = CollectorRegistry(auto_describe=False)
         registry.register(ChronyCollector(Target(address, 1.0, 2), REPORTS[:2], 1.0))
         started = time.monotonic()

@@ -10,6 +10,7 @@ import platform
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -17,7 +18,9 @@ import pychrony
 from pychrony.cli.exporter.flags import chrony_address, go_duration
 from pychrony.sandbox import Sandbox
 from tests.helpers import prometheus as prom
-from tests.helpers.exporter_process import get, running
+from tests.helpers.exporter_process import START_TIMEOUT, get, running
+from tests.helpers.pipes import read_line
+from tests.helpers.silent import silent_port
 
 
 @pytest.mark.parametrize(
@@ -74,7 +77,8 @@ def test_a_chrony_exporter_command_line_runs_unchanged(sandbox: Sandbox) -> None
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     try:
-        lines = [json.loads(proc.stderr.readline()) for _ in range(2)]
+        deadline = time.monotonic() + START_TIMEOUT
+        lines = [json.loads(read_line(proc.stderr.fileno(), deadline)) for _ in range(2)]
         urls = [line["url"] for line in lines]
         assert [u.split(":")[0] for u in urls] == ["http", "http"]
         assert "[::1]" in urls[1]
@@ -156,11 +160,8 @@ def test_failed_collectors_are_logged_and_counted(sandbox: Sandbox) -> None:
 
 
 def test_a_silent_chronyd_counts_every_collector_as_failed() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
-        silent.bind(("127.0.0.1", 0))
-        address = f"127.0.0.1:{silent.getsockname()[1]}"
-        with running(address, "--chrony.timeout=300ms") as exporter:
-            status, body = get(exporter.port)
+    with silent_port() as address, running(address, "--chrony.timeout=300ms") as exporter:
+        status, body = get(exporter.port)
     assert status == 200
     samples = prom.samples(body)
     assert samples["chrony_up"] == [({}, 0.0)]
@@ -189,7 +190,8 @@ def test_bad_values_are_usage_errors(flag: str, message: str | None) -> None:
         command += ["--listen", "127.0.0.1:0"]
         proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
         assert proc.stderr is not None
-        assert "Listening on" in proc.stderr.readline()
+        line = read_line(proc.stderr.fileno(), time.monotonic() + START_TIMEOUT)
+        assert "Listening on" in line, line
         proc.terminate()
         assert proc.wait(timeout=10) == 0
         proc.stderr.close()
@@ -224,7 +226,7 @@ def test_systemd_socket_activation(sandbox: Sandbox) -> None:
     listener.close()
     assert proc.stderr is not None
     try:
-        line = proc.stderr.readline()
+        line = read_line(proc.stderr.fileno(), time.monotonic() + START_TIMEOUT)
         assert f"127.0.0.1:{port}" in line, line
         status, body = get(port)
         assert status == 200

@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from tests.helpers.pipes import read_line
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
@@ -60,20 +61,6 @@ class Exporter:
         return code, time.monotonic() - started
 
 
-def _read_line(fd: int, deadline: float) -> str:
-    # Byte by byte, straight from the pipe: nothing is read ahead of the line,
-    # so select() never waits on data a buffer already holds, and the rest of
-    # the log is still there for proc.stderr.read().
-    line = bytearray()
-    while not line.endswith(b"\n"):
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        byte = os.read(fd, 1) if ready else b""
-        if not byte:
-            break
-        line += byte
-    return line.decode(errors="replace")
-
-
 def start(address: str, *flags: str, listeners: int = 1) -> Exporter:
     """Start the exporter on 127.0.0.1 (a free port); wait until each listener is logged."""
     command = [sys.executable, "-m", "pychrony", "-a", address, "exporter"]
@@ -87,7 +74,7 @@ def start(address: str, *flags: str, listeners: int = 1) -> Exporter:
     urls: list[str] = []
     log: list[str] = []
     while len(urls) < listeners and time.monotonic() < deadline:
-        line = _read_line(proc.stderr.fileno(), deadline)
+        line = read_line(proc.stderr.fileno(), deadline)
         if not line:
             break
         log.append(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -58,7 +59,8 @@ ANSWERED = [spec for spec in REPORTS if spec.name != "rtcdata"]
 def test_models_carry_every_field_libchrony_returns(
     sandbox: Sandbox, spec: ReportSpec[Any]
 ) -> None:
-    records = Session(sandbox.socket_path).records(spec.name)
+    with closing(Session(sandbox.socket_path)) as session:
+        records = session.records(spec.name)
     assert records
     returned = {f.name for f in records[0]}
     # libchrony's "reserved #N" placeholders carry no information.

@@ -45,7 +45,7 @@ from pychrony.client import (
     chrony_request_report_number_records,
 )
 from pychrony.sandbox import Sandbox
-from tests.integration.test_timeouts import SilentServer
+from tests.helpers.silent import SilentServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

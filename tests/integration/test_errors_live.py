@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import pytest
 
 from pychrony import (
@@ -26,19 +28,18 @@ from pychrony.sandbox import Sandbox
 def test_refused_record_is_a_data_error_with_its_code(
     sandbox: Sandbox, report: str, index: int, code: ErrorCode
 ) -> None:
-    session = Session(sandbox.socket_path)
-    with pytest.raises(ChronyDataError) as info:
+    with closing(Session(sandbox.socket_path)) as session, pytest.raises(ChronyDataError) as info:
         session.record(report, index)
     assert info.value.error_code == code
-    session.close()
 
 
 def test_report_refused_over_udp_is_a_permission_error(sandbox: Sandbox) -> None:
-    session = Session(sandbox.udp_address)
-    with pytest.raises(ChronyPermissionError, match="ntpdata") as info:
+    with (
+        closing(Session(sandbox.udp_address)) as session,
+        pytest.raises(ChronyPermissionError, match="ntpdata") as info,
+    ):
         session.records("ntpdata")
     assert info.value.error_code == ErrorCode.UNAUTHORIZED
-    session.close()
 
 
 def test_missing_unix_socket_is_a_connection_error(sandbox: Sandbox) -> None:
@@ -55,13 +56,14 @@ def test_a_name_that_cannot_resolve_is_explained() -> None:
 
 @pytest.mark.parametrize("index", [-1, 1 << 16])
 def test_bad_record_index_never_reaches_c(sandbox: Sandbox, index: int) -> None:
-    session = Session(sandbox.socket_path)
-    with pytest.raises(IndexError):
+    with closing(Session(sandbox.socket_path)) as session, pytest.raises(IndexError):
         session.record("sources", index)
 
 
 @pytest.mark.parametrize("name", ["", "track\0ing", "é"])
 def test_bad_report_name_never_reaches_c(sandbox: Sandbox, name: str) -> None:
-    session = Session(sandbox.socket_path)
-    with pytest.raises(ChronyDataError, match="invalid report name"):
+    with (
+        closing(Session(sandbox.socket_path)) as session,
+        pytest.raises(ChronyDataError, match="invalid report name"),
+    ):
         session.record_count(name)

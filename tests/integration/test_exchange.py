@@ -9,7 +9,6 @@ and for the asyncio driver. While the C exchange waits, the GIL is free.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from pychrony._core.constants import FieldType
 from pychrony._core.records import RawRecord
 from pychrony._core.session import Session
 from pychrony.aio import drive_async
+from tests.helpers.silent import silent_port
 
 # Far smaller than any record: every record takes the field-by-field path.
 TINY = 16
@@ -79,10 +79,8 @@ def test_the_asyncio_steps_read_an_outgrown_report_the_same(address: str) -> Non
 @pytest.fixture
 def silent() -> Iterator[str]:
     """A UDP port on loopback that takes requests and never answers."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    yield f"127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()
+    with silent_port() as address:
+        yield address
 
 
 @pytest.mark.usefixtures("native")

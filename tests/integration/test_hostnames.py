@@ -32,6 +32,7 @@ from pychrony import (
 from pychrony._core.timing import budget
 from pychrony.sandbox import Sandbox
 from tests.conftest import missing, started
+from tests.helpers.silent import silent_port
 
 UNRESOLVABLE = "no..such.invalid"  # an empty label: no query is ever sent
 TIMEOUT, RETRIES = 0.2, 1
@@ -320,9 +321,7 @@ def test_a_silent_address_uses_up_the_budget(
     # (chronyc, with no overall budget, would go on) and says what it left.
     from pychrony._core import address as address_module
 
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
-        silent.bind(("127.0.0.1", 0))
-        quiet = f"127.0.0.1:{silent.getsockname()[1]}"
+    with silent_port() as quiet:
         answering = f"127.0.0.1:{sandbox.cmd_port}"
         monkeypatch.delenv("PYCHRONY_ADDRESS", raising=False)
         monkeypatch.setattr(address_module, "DEFAULT_CANDIDATES", (quiet, answering))

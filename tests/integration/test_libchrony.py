@@ -22,6 +22,7 @@ from pychrony import (
 from pychrony._core.constants import ErrorCode
 from pychrony.models.catalog import spec_for
 from pychrony.sandbox import Sandbox
+from tests.helpers.silent import silent_port
 
 LIBCHRONY_REPORTS = [
     "tracking",
@@ -258,14 +259,12 @@ def test_bad_arguments_are_python_errors() -> None:
 
 
 def test_silent_server_is_a_connection_timeout() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
-        silent.bind(("127.0.0.1", 0))  # reads nothing, answers nothing
-        address = f"127.0.0.1:{silent.getsockname()[1]}"
-        with (
-            libchrony.connect(address, timeout=0.05, retries=1) as chrony,
-            pytest.raises(libchrony.ConnectionTimeoutError, match="no reply") as info,
-        ):
-            chrony.get_tracking()
+    with (
+        silent_port() as address,
+        libchrony.connect(address, timeout=0.05, retries=1) as chrony,
+        pytest.raises(libchrony.ConnectionTimeoutError, match="no reply") as info,
+    ):
+        chrony.get_tracking()
     assert isinstance(info.value, ChronyTimeoutError)
     assert isinstance(info.value, TimeoutError)
     assert isinstance(info.value, libchrony.ConnectionError)

@@ -11,7 +11,6 @@ one's answer came within Prometheus' scrape timeout.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from pychrony.sandbox import Sandbox
 from tests.conftest import started
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
+from tests.helpers.silent import silent_port
 
 MONITORING = Path(__file__).resolve().parents[2] / "docs" / "monitoring"
 EXAMPLE = MONITORING / "prometheus-probe.yml"
@@ -67,9 +67,7 @@ def test_the_probe_example_passes_promtool(tmp_path: Path) -> None:
 def test_prometheus_sees_three_chronyds_through_one_exporter(
     sandbox: Sandbox, second: Sandbox, tmp_path: Path
 ) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
-        silent.bind(("127.0.0.1", 0))  # bound, never answering: a dead chronyd
-        dead = f"127.0.0.1:{silent.getsockname()[1]}"
+    with silent_port() as dead:
         live = [sandbox.udp_address, second.udp_address]
         targets = tmp_path / "chronyd-targets.json"
         targets.write_text(json.dumps([{"targets": [*live, dead], "labels": {"site": "test"}}]))

@@ -14,12 +14,13 @@ import pytest
 
 from pychrony import ChronyConnection, ChronyConnectionError, ChronyTimeoutError
 from pychrony.sandbox import Sandbox
+from tests.conftest import TRANSPORTS, address_of
 
 
-@pytest.mark.parametrize("transport", ["unix", "udp"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_connection_fails_fast_while_down_and_recovers(native: None, transport: str) -> None:
     with Sandbox(sources=1, unreachable_sources=0, smoothing=False) as box:
-        address = box.socket_path if transport == "unix" else box.udp_address
+        address = address_of(box, transport)
         conn = ChronyConnection(address, timeout=0.5, retries=2)
         assert conn.get_tracking().is_synchronized()
 
@@ -59,11 +60,11 @@ def _fails_fast(call: Callable[[], object], address: str, budget: float) -> None
     assert "chronyd" in info.value.message
 
 
-@pytest.mark.parametrize("transport", ["unix", "udp"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_one_reused_connection_through_repeated_restarts(native: None, transport: str) -> None:
     """The README's reuse pattern: one object, entered again and again, across restarts."""
     with Sandbox(sources=2, unreachable_sources=0, smoothing=False) as box:
-        address = box.socket_path if transport == "unix" else box.udp_address
+        address = address_of(box, transport)
         conn = ChronyConnection(address, timeout=0.5, retries=2)
         budget = 0.5 * 7
         for _ in range(3):
@@ -92,10 +93,10 @@ def _scrape_up(url: str) -> float:
     return float(values[0])
 
 
-@pytest.mark.parametrize("transport", ["unix", "udp"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_exporter_reports_chronyd_down_and_back_up(native: None, transport: str) -> None:
     with Sandbox(sources=1, unreachable_sources=0, smoothing=False) as box:
-        address = box.socket_path if transport == "unix" else box.udp_address
+        address = address_of(box, transport)
         command = [sys.executable, "-m", "pychrony", "-a", address, "--timeout", "0.2"]
         proc = subprocess.Popen(
             [*command, "exporter", "--listen", "127.0.0.1:0"],

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pychrony.sandbox import Sandbox
+from tests.helpers.pipes import read_line
 
 SANDBOX = [sys.executable, "-m", "pychrony.sandbox"]
 
@@ -40,7 +41,7 @@ def start_waiting_sandbox(*extra: str) -> tuple[subprocess.Popen[str], Path]:
     directory = None
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline:
-        line = proc.stdout.readline()
+        line = read_line(proc.stdout.fileno(), deadline)
         if not line:
             break
         if line.startswith("unix socket: "):

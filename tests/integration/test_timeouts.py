@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -11,35 +10,7 @@ import pytest
 
 from pychrony import ChronyConnection, ChronyConnectionError, ChronyTimeoutError
 from pychrony._core.timing import budget as budget_of
-
-
-class SilentServer:
-    """A UDP socket on loopback that reads requests and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
-        self.requests = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.sock.recv(2048)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.requests += 1
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
+from tests.helpers.silent import SilentServer
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -57,7 +58,8 @@ def disagreements(
 
 @pytest.mark.parametrize("spec", ANSWERED, ids=lambda s: s.name)
 def test_declared_units_agree_with_libchrony(sandbox: Sandbox, spec: ReportSpec[Any]) -> None:
-    records = Session(sandbox.socket_path).records(spec.name)
+    with closing(Session(sandbox.socket_path)) as session:
+        records = session.records(spec.name)
     assert records
     checked, wrong = disagreements(spec.model, records)
     assert wrong == []
@@ -77,7 +79,8 @@ class _Misdeclared:
 
 
 def test_a_wrong_declaration_is_caught(sandbox: Sandbox) -> None:
-    records = Session(sandbox.socket_path).records("tracking")
+    with closing(Session(sandbox.socket_path)) as session:
+        records = session.records("tracking")
     checked, wrong = disagreements(_Misdeclared, records)
     assert checked == {"_Misdeclared.skew", "_Misdeclared.stratum"}
     assert wrong == ["_Misdeclared.skew: SECONDS but libchrony says MEASURE_PPM"]

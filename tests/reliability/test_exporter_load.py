@@ -22,6 +22,7 @@ import pytest
 
 from pychrony.sandbox import Sandbox
 from tests.helpers.exporter_process import Exporter, get, running
+from tests.helpers.silent import silent_port
 
 pytestmark = pytest.mark.reliability
 
@@ -282,9 +283,7 @@ def test_a_silent_connection_is_closed_after_the_idle_timeout(sandbox: Sandbox) 
 
 def test_sigterm_while_scrapes_wait_on_a_silent_chronyd(sandbox: Sandbox) -> None:
     """In-flight scrapes blocked on chronyd are aborted, not waited for: still within 1 s."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
-        silent.bind(("127.0.0.1", 0))  # bound, never read: every request vanishes
-        address = f"127.0.0.1:{silent.getsockname()[1]}"
+    with silent_port() as address:
         for _ in range(3):
             with running(address, "--chrony.timeout=5s") as exporter:
                 waiting = [

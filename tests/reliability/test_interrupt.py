@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import pytest
 
 from pychrony.sandbox import Sandbox
-from tests.conftest import paused, started
+from tests.conftest import TRANSPORTS, address_of, paused, started
 
 pytestmark = pytest.mark.reliability
 
@@ -84,10 +84,10 @@ def _line(proc: subprocess.Popen[str]) -> list[str]:
     return line.split()
 
 
-@pytest.mark.parametrize("transport", ["unix", "udp"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("sender", ["parent", "self"])
 def test_ctrl_c_interrupts_a_long_wait_at_once(box: Sandbox, transport: str, sender: str) -> None:
-    address = box.socket_path if transport == "unix" else box.udp_address
+    address = address_of(box, transport)
     assert address is not None
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, address, sender],

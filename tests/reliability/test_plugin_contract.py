@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 
 from pychrony.sandbox import Sandbox
 from tests.helpers.relay import LatencyRelay
+from tests.helpers.silent import silent_port
 
 pytestmark = pytest.mark.reliability
 
@@ -199,9 +199,8 @@ def test_help_to_a_full_stdout_ends_without_a_traceback() -> None:
 @pytest.fixture
 def silent() -> Iterator[str]:
     """A UDP command port on loopback that takes requests and never answers."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
+    with silent_port() as address:
+        yield address
 
 
 # Interpreter start-up and imports come before the deadline starts counting.

@@ -33,6 +33,7 @@ from pychrony import client as c
 from pychrony.libchrony import Chrony, Report
 from pychrony.models.catalog import REPORTS
 from pychrony.sandbox import Sandbox, find_chrony_binary
+from tests.conftest import TRANSPORTS, address_of
 from tests.helpers import prometheus as prom
 from tests.helpers.exporter_process import serving
 
@@ -117,9 +118,9 @@ def test_over_udp_the_getters_work_or_are_refused_as_permission(
                 assert name in info.value.message
 
 
-@pytest.mark.parametrize("transport", ["unix", "udp"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_get_all_reports_in_both_layers(box: Sandbox, refclock_index: int, transport: str) -> None:
-    address = box.socket_path if transport == "unix" else box.udp_address
+    address = address_of(box, transport)
     served_over_udp = _chronyd_serves_everything_over_udp()
     for reports in (Chrony(address).get_all_reports(), ChronyConnection(address).get_all_reports()):
         assert "tracking" in reports

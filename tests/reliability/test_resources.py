@@ -22,6 +22,7 @@ import pytest
 
 from pychrony import ChronyConnection
 from pychrony.sandbox import Sandbox
+from tests.conftest import address_of
 
 pytestmark = pytest.mark.reliability
 
@@ -77,7 +78,7 @@ def traced() -> object:
 def test_open_query_close_cycles_leak_nothing(
     sandbox: Sandbox, transport: str, cycles: int
 ) -> None:
-    address = sandbox.socket_path if transport == "unix" else sandbox.udp_address
+    address = address_of(sandbox, transport)
 
     def cycle() -> None:
         with ChronyConnection(address) as conn:
