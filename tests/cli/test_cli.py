@@ -24,6 +24,7 @@ from pychrony.cli import main
 from pychrony.cli.values import plain
 from pychrony.models.catalog import REPORTS, ReportSpec
 from pychrony.sandbox import Sandbox
+from tests.helpers.pipes import read_line
 
 DEAD = "127.0.0.1:1"  # nothing listens there: refused at once
 FAST = ["--timeout", "0.2", "--retries", "0"]
@@ -316,7 +317,7 @@ def test_a_closed_stdout_pipe_ends_quietly(sandbox: Sandbox) -> None:
     proc = _watching(sandbox)
     assert proc.stdout is not None
     assert proc.stderr is not None
-    assert proc.stdout.readline().startswith(b"# ")
+    assert read_line(proc.stdout.fileno(), time.monotonic() + 30).startswith("# ")
     proc.stdout.close()  # like `| head -1`
     code = proc.wait(timeout=30)
     err = proc.stderr.read()
@@ -330,7 +331,7 @@ def test_ctrl_c_is_one_line_and_exit_130(sandbox: Sandbox) -> None:
     proc = _watching(sandbox)
     assert proc.stdout is not None
     assert proc.stderr is not None
-    proc.stdout.readline()
+    assert read_line(proc.stdout.fileno(), time.monotonic() + 30)
     proc.send_signal(signal.SIGINT)
     deadline = time.monotonic() + 30
     _out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))

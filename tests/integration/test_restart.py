@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import select
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from pychrony import ChronyConnection, ChronyConnectionError, ChronyTimeoutError
 from pychrony.sandbox import Sandbox
 from tests.conftest import TRANSPORTS, address_of
+from tests.helpers.pipes import read_line
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -106,8 +106,7 @@ def test_exporter_reports_chronyd_down_and_back_up(native: None, transport: str)
         )
         try:
             assert proc.stderr is not None
-            ready, _, _ = select.select([proc.stderr], [], [], 15)
-            line = proc.stderr.readline() if ready else ""
+            line = read_line(proc.stderr.fileno(), time.monotonic() + 15)
             match = re.search(r"http://\S+/metrics", line)
             assert match, f"exporter did not start: {line!r}"
             url = match.group(0)

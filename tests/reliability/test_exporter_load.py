@@ -22,6 +22,7 @@ import pytest
 
 from pychrony.sandbox import Sandbox
 from tests.helpers.exporter_process import Exporter, get, running
+from tests.helpers.pipes import read_line
 from tests.helpers.silent import silent_port
 
 pytestmark = pytest.mark.reliability
@@ -55,9 +56,9 @@ def _flood(threads: int) -> Iterator[Callable[[int], None]]:
     def aim(port: int) -> None:
         stdin.write(f"{port}\n")
         stdin.flush()
-        ready, _, _ = select.select([stdout], [], [], 30.0)
-        assert ready, "the scrapers did not answer"
-        assert stdout.readline().strip() == "ready", "not every scraper got an answer"
+        line = read_line(stdout.fileno(), time.monotonic() + 30.0)
+        assert line, "the scrapers did not answer"
+        assert line.strip() == "ready", "not every scraper got an answer"
 
     try:
         yield aim

@@ -25,6 +25,7 @@ import pytest
 
 from pychrony.sandbox import Sandbox
 from tests.conftest import TRANSPORTS, address_of, paused, started
+from tests.helpers.pipes import read_line
 
 pytestmark = pytest.mark.reliability
 
@@ -79,8 +80,8 @@ def box(native: None) -> Iterator[Sandbox]:
 
 def _line(proc: subprocess.Popen[str]) -> list[str]:
     assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert line, f"the child died: {proc.communicate(timeout=10)}"
+    line = read_line(proc.stdout.fileno(), time.monotonic() + 30)
+    assert line, f"the child died or went silent: {proc.communicate(timeout=10)}"
     return line.split()
 
 

@@ -19,6 +19,7 @@ from typing import IO
 import pytest
 
 from pychrony.sandbox import Sandbox
+from tests.helpers.pipes import read_line
 from tests.helpers.relay import LatencyRelay
 from tests.helpers.silent import silent_port
 
@@ -180,7 +181,7 @@ def test_a_reader_that_goes_away_is_141_without_a_traceback(sandbox: Sandbox) ->
     ) as proc:
         assert proc.stdout is not None
         assert proc.stderr is not None
-        proc.stdout.readline()
+        assert read_line(proc.stdout.fileno(), time.monotonic() + 30)
         proc.stdout.close()  # like `| head -1`
         err = proc.stderr.read().decode()
         code = proc.wait(timeout=30)
