@@ -31,45 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pychrony import Source, TrackingStatus
 from pychrony._core.records import record_from_fields
 from pychrony.models._declare import _decode_by_name, decode, slot_builder
-from tests.unit.models.samples import INT, F, S, T, U
+from tests.unit.models.samples import SOURCE, TRACKING, Field, U
 
 # One record of each, as the sandbox's chronyd sends them.
-RECORDS: dict[type, tuple[str, list[tuple[str | None, int, int, Any]]]] = {
-    TrackingStatus: (
-        "tracking",
-        [
-            ("reference ID", U, 11, 0x7F000003),
-            ("address", S, 15, "127.0.0.3"),
-            ("stratum", U, 1, 9),
-            ("leap status", U, 12, 0),
-            ("reference time", T, 2, (1795244097, 837492710)),
-            ("current correction", F, 5, -1.5e-06),
-            ("last offset", F, 5, 2.5e-08),
-            ("RMS offset", F, 6, 1.9e-07),
-            ("frequency offset", F, 7, -0.089),
-            ("residual frequency", F, 7, 0.0029),
-            ("skew", F, 8, 0.648),
-            ("root delay", F, 6, 6.45e-06),
-            ("root dispersion", F, 6, 8.35e-07),
-            ("last update interval", F, 4, 0.254),
-        ],
-    ),
-    Source: (
-        "sources",
-        [
-            ("address", S, 15, "127.0.0.1"),
-            ("poll", INT, 3, -2),
-            ("stratum", U, 1, 8),
-            ("state", U, 12, 0),
-            ("mode", U, 12, 0),
-            ("flags", U, 14, 0),
-            ("reachability", U, 13, 255),
-            ("last sample ago", U, 4, 1),
-            ("original last sample offset", F, 5, 1.6e-07),
-            ("adjusted last sample offset", F, 5, 1.5e-07),
-            ("last sample error", F, 6, 3.2e-06),
-        ],
-    ),
+RECORDS: dict[type, tuple[str, list[Field]]] = {
+    TrackingStatus: ("tracking", TRACKING),
+    Source: ("sources", SOURCE),
 }
 
 
