@@ -223,6 +223,32 @@ def test_mtls_refuses_a_client_without_a_valid_certificate(
         _request(mutual_tls, context)
 
 
+def _start_with(
+    tmp_path: Path, text: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The exporter started with web configuration ``text``, when it refuses to start."""
+    config = tmp_path / "web.yml"
+    config.write_text(text)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pychrony",
+            "-a",
+            "127.0.0.1",
+            "exporter",
+            "--listen",
+            "127.0.0.1:0",
+            f"--web.config.file={config}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env=env,
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -244,25 +270,7 @@ def test_mtls_refuses_a_client_without_a_valid_certificate(
     ],
 )
 def test_an_unusable_web_config_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:
-    config = tmp_path / "web.yml"
-    config.write_text(text)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pychrony",
-            "-a",
-            "127.0.0.1",
-            "exporter",
-            "--listen",
-            "127.0.0.1:0",
-            f"--web.config.file={config}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    proc = _start_with(tmp_path, text)
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
     assert proc.stderr.count("\n") == 1
@@ -272,26 +280,8 @@ def test_users_without_bcrypt_refuse_the_start(tmp_path: Path) -> None:
     # A bcrypt that cannot be imported, ahead of the real one on the path.
     (tmp_path / "bcrypt").mkdir()
     (tmp_path / "bcrypt" / "__init__.py").write_text("raise ImportError('no bcrypt here')\n")
-    config = tmp_path / "web.yml"
-    config.write_text(f"basic_auth_users:\n  prometheus: {HASH}\n")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pychrony",
-            "-a",
-            "127.0.0.1",
-            "exporter",
-            "--listen",
-            "127.0.0.1:0",
-            f"--web.config.file={config}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-    )
+    users = f"basic_auth_users:\n  prometheus: {HASH}\n"
+    proc = _start_with(tmp_path, users, env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert proc.returncode == ExitCode.MISSING, proc.stderr
     assert "bcrypt" in proc.stderr
     assert proc.stderr.count("\n") == 1
